@@ -1,0 +1,174 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run.sh [SELECTION...]: build, boot one QEMU guest, run the selected
+# selftests in it and print TAP 13 plus "N passed, N failed, N skipped".
+#
+# SELECTION is a module folder ("vhd") or one test ("vhd/smoke_attach.sh");
+# none means every folder with a TESTS file except harness/ (whose test
+# is meant to fail). Environment overrides:
+#   VHD_KERNEL		kernel image (default: newest /boot/vmlinuz-*)
+#   VHD_KVER		module tree version for the initramfs ("none": drivers
+#			built in)
+#   VHD_KMOD_ROOT	where tests find our .ko files (default: repo root)
+#   VHD_OUT		results folder (default: build/selftests/<time>)
+#   VHD_QEMU_MEM, VHD_QEMU_CPUS, VHD_NO_BUILD=1, VHD_APPEND (extra cmdline)
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+KSFT_INC=${KSFT_INC:-/var/cache/vhdsuite/linux-source-6.1/tools/testing/selftests}
+
+kernel=${VHD_KERNEL:-$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)}
+kver=${VHD_KVER:-$(basename "$kernel" | sed 's/^vmlinuz-//')}
+kmod_root=${VHD_KMOD_ROOT:-$top}
+stamp=$(date +%Y%m%d-%H%M%S)-$$
+out=${VHD_OUT:-$top/build/selftests/$stamp}
+mkdir -p "$out/results"
+ln -sfn "$out" "$top/build/selftests/latest" 2>/dev/null
+
+# Expand the selection into "name timeout" lines.
+sel=("$@")
+if [ ${#sel[@]} -eq 0 ]; then
+	for f in selftests/*/TESTS; do
+		m=$(basename "$(dirname "$f")")
+		[ "$m" = harness ] || sel+=("$m")
+	done
+fi
+plan=$out/results/plan
+: > "$plan"
+mods=()
+for s in "${sel[@]}"; do
+	m=${s%%/*}
+	t=
+	[ "$s" != "$m" ] && t=${s#*/}
+	list=selftests/$m/TESTS
+	[ -f "$list" ] || { echo "run.sh: no $list" >&2; exit 2; }
+	found=0
+	while read -r name opt; do
+		case "$name" in ''|\#*) continue ;; esac
+		[ -z "$t" ] || [ "$t" = "$name" ] || continue
+		to=45
+		case "$opt" in timeout=*) to=${opt#timeout=} ;; esac
+		echo "$m/$name $to" >> "$plan"
+		found=1
+	done < "$list"
+	[ $found = 1 ] || { echo "run.sh: no test $s" >&2; exit 2; }
+	[[ " ${mods[*]-} " == *" $m "* ]] || mods+=("$m")
+done
+ntests=$(wc -l < "$plan")
+
+if [ "${VHD_NO_BUILD:-0}" != 1 ]; then
+	make -s modules tools > "$out/build.log" 2>&1 ||
+		{ cat "$out/build.log"; echo "run.sh: build failed" >&2; exit 1; }
+	for m in "${mods[@]}"; do
+		[ -f "selftests/$m/Makefile" ] || continue
+		make -s -C "selftests/$m" KSFT_INC="$KSFT_INC" KDIR="${KDIR:-$(scripts/kdir.sh)}" all \
+			>> "$out/build.log" 2>&1 ||
+			{ cat "$out/build.log"; echo "run.sh: selftests/$m build failed" >&2; exit 1; }
+	done
+fi
+
+# The initramfs only depends on the kernel's module tree and our scripts.
+cache=$top/build/initramfs
+mkdir -p "$cache"
+key=$(cat selftests/guest/mkinitramfs.sh selftests/guest/init.sh | sha256sum | cut -c1-12)
+initrd=$cache/$kver-$key.cpio.gz
+[ -f "$initrd" ] || selftests/guest/mkinitramfs.sh "$kver" "$initrd" || exit 1
+
+# Scratch disks: vda holds the ext4 test folders, vdb and vdc are blank.
+truncate -s 0 "$out/scratch0.img" "$out/scratch1.img" "$out/scratch2.img"
+truncate -s 4G "$out/scratch0.img"
+truncate -s 1G "$out/scratch1.img" "$out/scratch2.img"
+
+# KVM when /dev/kvm exists and really starts a vCPU (nested setups often
+# expose a /dev/kvm that aborts QEMU at the first MSR write).
+accel=tcg
+cpu=max
+if [ -w /dev/kvm ] && [ "${VHD_ACCEL:-}" != tcg ] &&
+	(echo quit | timeout 10 qemu-system-x86_64 -machine q35,accel=kvm \
+		-cpu host -nodefaults -display none -S -monitor stdio) \
+		>/dev/null 2>&1; then
+	accel=kvm
+	cpu=host
+fi
+total=$(awk '{ s += $2 + 15 } END { print s + 120 }' "$plan")
+append="console=ttyS0 loglevel=6 panic=-1 oops=panic softlockup_panic=0 \
+rdinit=/init vhdsuite.runner=$top/selftests/guest/runner.sh \
+vhdsuite.src=$top vhdsuite.kmod=$kmod_root ${VHD_APPEND:-}"
+
+echo "TAP version 13"
+echo "# kernel: $kernel ($accel), $ntests tests, logs in $out"
+timeout -k 10 "$total" qemu-system-x86_64 \
+	-machine q35,accel=$accel -cpu $cpu \
+	-smp "${VHD_QEMU_CPUS:-2}" -m "${VHD_QEMU_MEM:-2048}" \
+	-nographic -no-reboot -nodefaults -serial "file:$out/console.log" \
+	-kernel "$kernel" -initrd "$initrd" -append "$append" \
+	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
+	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
+	-fsdev local,id=results,path="$out/results",security_model=none,multidevs=remap \
+	-device virtio-9p-pci,fsdev=results,mount_tag=results \
+	-drive file="$out/scratch0.img",if=virtio,format=raw,cache=unsafe \
+	-drive file="$out/scratch1.img",if=virtio,format=raw,cache=unsafe \
+	-drive file="$out/scratch2.img",if=virtio,format=raw,cache=unsafe \
+	> "$out/qemu.log" 2>&1
+qrc=$?
+rm -f "$out"/scratch*.img
+
+BAD='WARNING:|BUG:|Oops|general protection fault|possible circular locking|inconsistent lock state|suspicious RCU usage|KASAN|kmemleak:.*suspected|blocked for more than|hung_task|possible recursive locking|Kernel panic'
+pass=0 fail=0 skip=0
+echo "1..$ntests"
+i=0
+while read -r name to; do
+	i=$((i + 1))
+	line=$(awk -v n=$i '$1 == n' "$out/results/results" 2>/dev/null)
+	log=$out/results/$i.log
+	if [ -z "$line" ]; then
+		echo "not ok $i $name # did not run (guest died or timed out)"
+		fail=$((fail + 1))
+		continue
+	fi
+	set -- $line
+	rc=$2
+	secs=$(awk -v a="$3" -v b="$4" 'BEGIN { printf "%.1f", b - a }')
+	shift 4
+	bad="$*"
+	if [ -n "$bad" ]; then
+		echo "not ok $i $name # kernel log: $bad"
+		fail=$((fail + 1))
+	elif [ "$rc" = 0 ]; then
+		echo "ok $i $name # ${secs}s"
+		pass=$((pass + 1))
+	elif [ "$rc" = 4 ]; then
+		why=$(grep -m1 -i 'skip' "$log" | cut -c1-120)
+		echo "ok $i $name # SKIP ${why:-skipped}"
+		skip=$((skip + 1))
+	else
+		what="exit $rc"
+		[ "$rc" = 124 ] || [ "$rc" = 137 ] && what="timeout after ${to}s"
+		echo "not ok $i $name # $what, ${secs}s"
+		fail=$((fail + 1))
+	fi
+	if [ "$rc" != 0 ] && [ "$rc" != 4 ] || [ -n "$bad" ]; then
+		sed 's/^/#   /' "$log" | tail -n 25
+	fi
+done < "$plan"
+
+# A report outside any test (boot, kmemleak scan, the end) fails the run.
+extra=$(cat "$out/results/boot.dmesg" "$out/results/final.dmesg" \
+	"$out/results/kmemleak.txt" 2>/dev/null | grep -E "$BAD|unreferenced object" | head -n 3)
+if [ ! -f "$out/results/done" ]; then
+	echo "# guest did not finish (qemu exit $qrc); console tail:"
+	tail -n 30 "$out/console.log" | sed 's/^/#   /'
+	extra="${extra}guest did not finish"
+fi
+if [ -n "$extra" ]; then
+	echo "not ok $((ntests + 1)) kernel-log # $(echo "$extra" | tr '\n' ' ' | cut -c1-200)"
+	fail=$((fail + 1))
+fi
+[ $fail -gt 0 ] && echo "# failed: logs and kernel log kept in $out"
+if [ $skip -gt 0 ]; then
+	echo "$pass passed, $fail failed, $skip skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
+[ $fail -eq 0 ]
