@@ -5,14 +5,16 @@
 # selftests in it and print TAP 13 plus "N passed, N failed, N skipped".
 #
 # SELECTION is a module folder ("vhd") or one test ("vhd/smoke_attach.sh");
-# none means every folder with a TESTS file except harness/ (whose test
-# is meant to fail). Environment overrides:
+# none means every folder with a TESTS file except harness/ (whose tests
+# are meant to fail) and demo/ (the README's main job). Environment overrides:
 #   VHD_KERNEL		kernel image (default: newest /boot/vmlinuz-*)
 #   VHD_KVER		module tree version for the initramfs ("none": drivers
 #			built in)
 #   VHD_KMOD_ROOT	where tests find our .ko files (default: repo root)
 #   VHD_OUT		results folder (default: build/selftests/<time>)
 #   VHD_QEMU_MEM, VHD_QEMU_CPUS, VHD_NO_BUILD=1, VHD_APPEND (extra cmdline)
+#   VHD_SHOW_LOG=1	print every test's output, not only failures
+#   VHD_ACCEL=tcg	never try KVM
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -31,7 +33,7 @@ sel=("$@")
 if [ ${#sel[@]} -eq 0 ]; then
 	for f in selftests/*/TESTS; do
 		m=$(basename "$(dirname "$f")")
-		[ "$m" = harness ] || sel+=("$m")
+		case "$m" in harness|demo) ;; *) sel+=("$m") ;; esac
 	done
 fi
 plan=$out/results/plan
@@ -148,7 +150,9 @@ while read -r name to; do
 		echo "not ok $i $name # $what, ${secs}s"
 		fail=$((fail + 1))
 	fi
-	if [ "$rc" != 0 ] && [ "$rc" != 4 ] || [ -n "$bad" ]; then
+	if [ "${VHD_SHOW_LOG:-0}" = 1 ]; then
+		cat "$log"
+	elif [ "$rc" != 0 ] && [ "$rc" != 4 ] || [ -n "$bad" ]; then
 		sed 's/^/#   /' "$log" | tail -n 25
 	fi
 done < "$plan"
