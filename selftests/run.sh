@@ -6,10 +6,12 @@
 #
 # SELECTION is a module folder ("vhd") or one test ("vhd/smoke_attach.sh");
 # none means every folder with a TESTS file except harness/ (whose tests
-# are meant to fail) and demo/ (the README's main job). Environment overrides:
+# are meant to fail) and demo/ (the README's main job). A path such as
+# bench/vhd/guest.sh runs that script in the guest like a test (timeout
+# VHD_TIMEOUT, default 1800 s). Environment overrides:
 #   VHD_KERNEL		kernel image (default: newest /boot/vmlinuz-*)
-#   VHD_KVER		module tree version for the initramfs ("none": drivers
-#			built in)
+#   VHD_KVER		module tree version for the initramfs ("none", or
+#			VHD_INITRD_MODULES=none: drivers built in)
 #   VHD_KMOD_ROOT	where tests find our .ko files (default: repo root)
 #   VHD_OUT		results folder (default: build/selftests/<time>)
 #   VHD_QEMU_MEM, VHD_QEMU_CPUS, VHD_NO_BUILD=1, VHD_APPEND (extra cmdline)
@@ -22,6 +24,7 @@ KSFT_INC=${KSFT_INC:-/var/cache/vhdsuite/linux-source-6.1/tools/testing/selftest
 
 kernel=${VHD_KERNEL:-$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)}
 kver=${VHD_KVER:-$(basename "$kernel" | sed 's/^vmlinuz-//')}
+[ "${VHD_INITRD_MODULES:-}" = none ] && kver=none
 kmod_root=${VHD_KMOD_ROOT:-$top}
 stamp=$(date +%Y%m%d-%H%M%S)-$$
 out=${VHD_OUT:-$top/build/selftests/$stamp}
@@ -40,6 +43,11 @@ plan=$out/results/plan
 : > "$plan"
 mods=()
 for s in "${sel[@]}"; do
+	# A script path outside selftests/ (bench/vhd/guest.sh) runs as is.
+	if [[ "$s" != selftests/* && "$s" == */*.sh && -x "$s" ]]; then
+		echo "../$s ${VHD_TIMEOUT:-1800}" >> "$plan"
+		continue
+	fi
 	m=${s%%/*}
 	t=
 	[ "$s" != "$m" ] && t=${s#*/}
