@@ -48,6 +48,11 @@
 #define VHD_OS_WINDOWS		0x5769326BU	/* "Wi2k" */
 #define VHD_OS_MAC		0x4D616320U	/* "Mac " */
 
+/* What vhd_footer_init() writes: our own creator application id. */
+#define VHD_CREATOR_APP		"lvhd"
+#define VHD_CREATOR_VER		0x00010000U
+#define VHD_CREATOR_OS		VHD_OS_WINDOWS
+
 /* Parent locator platform codes */
 #define VHD_PLAT_NONE		0x00000000U
 #define VHD_PLAT_WI2R		0x57693272U	/* "Wi2r" deprecated */
@@ -56,6 +61,9 @@
 #define VHD_PLAT_W2KU		0x57326B75U	/* "W2ku" absolute, UTF-16LE */
 #define VHD_PLAT_MAC		0x4D616320U	/* "Mac " alias blob */
 #define VHD_PLAT_MACX		0x4D616358U	/* "MacX" file URL, UTF-8 */
+
+/* Longest locator payload accepted: a 32767-unit Windows path. */
+#define VHD_MAX_LOCATOR_LEN	65536U
 
 #define VHD_BAT_UNUSED		0xFFFFFFFFU
 #define VHD_DEFAULT_BLOCK_SIZE	(2U << 20)
@@ -334,6 +342,8 @@ int vhd_utf16_to_utf8(const u8 *in, size_t inlen, bool big_endian,
 		      char *out, size_t outsz, size_t *outlen);
 int vhd_utf8_to_utf16(const char *in, size_t inlen, bool big_endian,
 		      u8 *out, size_t outsz, size_t *outlen);
+/* Strict UTF-8 check (no overlong forms, surrogates or NUL). */
+int vhd_utf8_check(const char *in, size_t inlen);
 
 /* ---------------------------------------------------------------------- */
 /* Block allocation table (bat.c) */
