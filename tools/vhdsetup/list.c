@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <libsmartcols.h>
+#include <libsmartcols/libsmartcols.h>
 
 #include "vhdsetup.h"
 
