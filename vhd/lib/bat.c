@@ -43,15 +43,28 @@ static u32 vhd_meta_regions(const struct vhd_footer *f,
 	return n;
 }
 
-static void vhd_bat_fail(struct vhd_bat_stats *st, int *first, int err,
-			 u32 idx, u32 other)
+struct vhd_bat_ctx {
+	struct vhd_bat_stats *st;
+	struct vhd_bat_problem *probs;
+	u32 max_probs;
+	u32 nprobs;
+	int first;
+};
+
+static void vhd_bat_fail(struct vhd_bat_ctx *c, int err, u32 idx, u32 other)
 {
-	st->errors++;
-	if (*first)
+	if (c->nprobs < c->max_probs) {
+		c->probs[c->nprobs].err = err;
+		c->probs[c->nprobs].index = idx;
+		c->probs[c->nprobs].other = other;
+		c->nprobs++;
+	}
+	c->st->errors++;
+	if (c->first)
 		return;
-	*first = err;
-	st->bad_index = idx;
-	st->other_index = other;
+	c->first = err;
+	c->st->bad_index = idx;
+	c->st->other_index = other;
 }
 
 /* First key whose block ends after @start (blocks sorted by start). */
@@ -71,7 +84,7 @@ static size_t vhd_lower_bound(const u64 *keys, size_t n, u64 start, u64 span)
 
 static void vhd_bat_overlaps(const struct vhd_region *meta, u32 nmeta,
 			     const u64 *keys, size_t n, u64 span,
-			     struct vhd_bat_stats *st, int *first)
+			     struct vhd_bat_ctx *c)
 {
 	u64 s, prev_end = 0;
 	size_t k;
@@ -80,8 +93,8 @@ static void vhd_bat_overlaps(const struct vhd_region *meta, u32 nmeta,
 	for (k = 0; k < n; k++) {
 		s = (keys[k] >> 32) << VHD_SECTOR_SHIFT;
 		if (k && s < prev_end)
-			vhd_bat_fail(st, first, -VHD_E_BLOCK_OVERLAP,
-				     (u32)keys[k], (u32)keys[k - 1]);
+			vhd_bat_fail(c, -VHD_E_BLOCK_OVERLAP, (u32)keys[k],
+				     (u32)keys[k - 1]);
 		if (s + span > prev_end)
 			prev_end = s + span;
 	}
@@ -91,28 +104,35 @@ static void vhd_bat_overlaps(const struct vhd_region *meta, u32 nmeta,
 			s = (keys[k] >> 32) << VHD_SECTOR_SHIFT;
 			if (s >= meta[i].end)
 				break;
-			vhd_bat_fail(st, first, -VHD_E_BLOCK_META,
-				     (u32)keys[k], 0xFFFFFFFFU);
+			vhd_bat_fail(c, -VHD_E_BLOCK_META, (u32)keys[k],
+				     0xFFFFFFFFU);
 		}
 	}
 }
 
-int vhd_bat_validate(const struct vhd_footer *f, const struct vhd_dynhdr *h,
-		     u64 file_size, const void *bat, struct vhd_bat_stats *st)
+int vhd_bat_validate_report(const struct vhd_footer *f,
+			    const struct vhd_dynhdr *h, u64 file_size,
+			    const void *bat, struct vhd_bat_stats *st,
+			    struct vhd_bat_problem *probs, u32 *nprobs)
 {
 	struct vhd_region meta[VHD_META_MAX];
 	struct vhd_bat_stats local;
+	struct vhd_bat_ctx c;
 	u64 limit, span, start, *keys;
 	u32 i, nmeta, sector;
 	size_t n = 0;
-	int first = 0;
 
 	if (!f || !h || !bat || !vhd_is_sparse(f) || !h->block_sectors ||
-	    file_size < f->footer_len)
+	    file_size < f->footer_len || (probs && !nprobs))
 		return -VHD_E_INVAL;
 	if (!st)
 		st = &local;
 	memset(st, 0, sizeof(*st));
+	c.st = st;
+	c.probs = probs;
+	c.max_probs = probs ? *nprobs : 0;
+	c.nprobs = 0;
+	c.first = 0;
 	st->other_index = 0xFFFFFFFFU;
 	limit = file_size - f->footer_len;
 	st->footer_off = limit;
@@ -139,8 +159,7 @@ int vhd_bat_validate(const struct vhd_footer *f, const struct vhd_dynhdr *h,
 			continue;
 		start = (u64)sector << VHD_SECTOR_SHIFT;
 		if (start > limit || limit - start < span) {
-			vhd_bat_fail(st, &first, -VHD_E_BLOCK_EOF, i,
-				     0xFFFFFFFFU);
+			vhd_bat_fail(&c, -VHD_E_BLOCK_EOF, i, 0xFFFFFFFFU);
 			continue;
 		}
 		if (start + span > st->data_end)
@@ -148,7 +167,15 @@ int vhd_bat_validate(const struct vhd_footer *f, const struct vhd_dynhdr *h,
 		keys[n++] = ((u64)sector << 32) | i;
 	}
 	vhd_sort(keys, n, sizeof(*keys), vhd_key_cmp);
-	vhd_bat_overlaps(meta, nmeta, keys, n, span, st, &first);
+	vhd_bat_overlaps(meta, nmeta, keys, n, span, &c);
 	vhd_free(keys);
-	return first;
+	if (nprobs)
+		*nprobs = c.nprobs;
+	return c.first;
+}
+
+int vhd_bat_validate(const struct vhd_footer *f, const struct vhd_dynhdr *h,
+		     u64 file_size, const void *bat, struct vhd_bat_stats *st)
+{
+	return vhd_bat_validate_report(f, h, file_size, bat, st, NULL, NULL);
 }

@@ -390,6 +390,21 @@ struct vhd_bat_stats {
 int vhd_bat_validate(const struct vhd_footer *f, const struct vhd_dynhdr *h,
 		     u64 file_size, const void *bat, struct vhd_bat_stats *st);
 
+struct vhd_bat_problem {
+	int err;		/* -VHD_E_BLOCK_* */
+	u32 index;		/* BAT entry */
+	u32 other;		/* overlapped entry, or ~0 */
+};
+
+/*
+ * Same, also listing up to *@nprobs problems in @probs (for fsck-like
+ * tools); *@nprobs gets the number listed.
+ */
+int vhd_bat_validate_report(const struct vhd_footer *f,
+			    const struct vhd_dynhdr *h, u64 file_size,
+			    const void *bat, struct vhd_bat_stats *st,
+			    struct vhd_bat_problem *probs, u32 *nprobs);
+
 /* BAT index and in-block sector of a virtual sector. */
 static inline u32 vhd_bat_index(const struct vhd_dynhdr *h, u64 sector)
 {

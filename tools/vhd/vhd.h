@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The offline `vhd` tool: subcommands and shared helpers. */
+#ifndef VHD_TOOL_H
+#define VHD_TOOL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "vhdio.h"
+
+extern const char *prog;
+
+int cmd_create(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
+
+/* Messages on stderr, prefixed with the program name. */
+void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "10G", "512M", "4096", "1.5"-free: integer with K/M/G/T (binary). */
+int parse_size(const char *s, u64 *out);
+/* --size-rule=auto|current|chs */
+int parse_size_rule(const char *s, u32 *rule);
+const char *type_name(u32 disk_type);
+/* Print @s as a JSON string literal. */
+void json_str(FILE *f, const char *s);
+/* Printable 4-char code ("Wi2k", "W2ru"); non-printables as '.'. */
+void code_str(const u8 *c4, char out[5]);
+void code32_str(u32 code, char out[5]);
+/* Is the buffer all zero? */
+bool all_zero(const void *buf, size_t len);
+
+#endif
