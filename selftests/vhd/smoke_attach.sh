@@ -14,7 +14,7 @@ gcc -Wall -Werror -O2 -I"$SRC/uapi" -o attach "$SRC/selftests/vhd/attach.c" ||
 ksft_load_module vhd
 
 qsize() {
-	qemu-img info --output=json "$1" | sed -n 's/.*"virtual-size": \([0-9]*\).*/\1/p'
+	qemu-img info -f vpc --output=json "$1" | sed -n 's/.*"virtual-size": \([0-9]*\).*/\1/p'
 }
 
 check_image() {
