@@ -30,8 +30,8 @@ static u32 vhd_meta_regions(const struct vhd_footer *f,
 	r[n++].end = VHD_FOOTER_SIZE;
 	r[n].start = f->data_offset;
 	r[n++].end = f->data_offset + VHD_DYNHDR_SIZE;
-	r[n].start = h->table_offset;
-	r[n++].end = h->table_offset + (u64)h->max_table_entries * 4;
+	r[n].start = h->table_offset;	/* padded to a sector */
+	r[n++].end = h->table_offset + h->bat_bytes;
 	if (f->disk_type != VHD_TYPE_DIFF)
 		return n;
 	for (i = 0; i < VHD_MAX_LOCATORS; i++) {
