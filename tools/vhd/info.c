@@ -237,5 +237,6 @@ int cmd_info(int argc, char **argv)
 	else
 		print_human(img, ret, where);
 	vhd_image_close(img);
-	return 0;
+	/* Like qemu-img info with a backing file it cannot open. */
+	return ret ? 1 : 0;
 }

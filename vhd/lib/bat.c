@@ -90,14 +90,6 @@ static void vhd_bat_overlaps(const struct vhd_region *meta, u32 nmeta,
 	size_t k;
 	u32 i;
 
-	for (k = 0; k < n; k++) {
-		s = (keys[k] >> 32) << VHD_SECTOR_SHIFT;
-		if (k && s < prev_end)
-			vhd_bat_fail(c, -VHD_E_BLOCK_OVERLAP, (u32)keys[k],
-				     (u32)keys[k - 1]);
-		if (s + span > prev_end)
-			prev_end = s + span;
-	}
 	for (i = 0; i < nmeta; i++) {
 		k = vhd_lower_bound(keys, n, meta[i].start, span);
 		for (; k < n; k++) {
@@ -107,6 +99,14 @@ static void vhd_bat_overlaps(const struct vhd_region *meta, u32 nmeta,
 			vhd_bat_fail(c, -VHD_E_BLOCK_META, (u32)keys[k],
 				     0xFFFFFFFFU);
 		}
+	}
+	for (k = 0; k < n; k++) {
+		s = (keys[k] >> 32) << VHD_SECTOR_SHIFT;
+		if (k && s < prev_end)
+			vhd_bat_fail(c, -VHD_E_BLOCK_OVERLAP, (u32)keys[k],
+				     (u32)keys[k - 1]);
+		if (s + span > prev_end)
+			prev_end = s + span;
 	}
 }
 
