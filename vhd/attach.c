@@ -9,6 +9,37 @@
 
 #include "vhd_drv.h"
 
+/* Attached devices, to refuse two writers (or a writer and a reader) of
+ * one image: a writable top must not be used anywhere else, and a layer
+ * must not be another device's writable top.
+ */
+static LIST_HEAD(vhd_bound_list);
+static DEFINE_MUTEX(vhd_bound_mutex);
+
+static bool vhd_layers_share(const struct vhd_layer *a, int na,
+			     const struct vhd_layer *b, int nb)
+{
+	int i, j;
+
+	for (i = 0; i < na; i++)
+		for (j = 0; j < nb; j++)
+			if (file_inode(a[i].file) == file_inode(b[j].file) &&
+			    (a[i].writable || b[j].writable))
+				return true;
+	return false;
+}
+
+/* Called with vhd_bound_mutex held. */
+static struct vhd_device *vhd_image_user(struct vhd_layer *layers, int depth)
+{
+	struct vhd_device *other;
+
+	list_for_each_entry(other, &vhd_bound_list, bound_node)
+		if (vhd_layers_share(layers, depth, other->layers, other->depth))
+			return other;
+	return NULL;
+}
+
 /* Checks of the struct alone; one message per refusal. */
 static int vhd_attach_args(struct vhd_device *vhd, struct vhd_attach *a,
 			   void __user *arg)
@@ -189,6 +220,7 @@ int vhd_ioctl_attach(struct vhd_device *vhd, struct block_device *bdev,
 		     fmode_t mode, void __user *arg)
 {
 	struct vhd_attach a;
+	struct vhd_device *other;
 	struct vhd_layer *layers = NULL;
 	bool ro, partscan;
 	u64 size;
@@ -235,6 +267,17 @@ int vhd_ioctl_attach(struct vhd_device *vhd, struct block_device *bdev,
 		size = a.size_override;
 	}
 
+	mutex_lock(&vhd_bound_mutex);
+	other = vhd_image_user(layers, depth);
+	if (other) {
+		mutex_unlock(&vhd_bound_mutex);
+		vhd_warn(vhd, "attach refused: image already attached to vhd%d with a writer",
+			 other->index);
+		vhd_free_layers(layers, depth);
+		err = -EBUSY;
+		goto out_unlock;
+	}
+
 	/* This is safe: the opener holds a reference (as loop does). */
 	__module_get(THIS_MODULE);
 
@@ -247,6 +290,8 @@ int vhd_ioctl_attach(struct vhd_device *vhd, struct block_device *bdev,
 		vhd->flags |= VHD_FLAG_READ_ONLY;
 	vhd_setup_queue(vhd);
 	blk_mq_unfreeze_queue(vhd->disk->queue);
+	list_add_tail(&vhd->bound_node, &vhd_bound_list);
+	mutex_unlock(&vhd_bound_mutex);
 
 	dev_set_uevent_suppress(disk_to_dev(vhd->disk), 1);
 	disk_force_media_change(vhd->disk, DISK_EVENT_MEDIA_CHANGE);
@@ -292,6 +337,9 @@ static void vhd_clear(struct vhd_device *vhd, bool release)
 	if (err)
 		vhd_warn(vhd, "detach: metadata write-back failed (%d); the image may need 'vhd check --repair'",
 			 err);
+	mutex_lock(&vhd_bound_mutex);
+	list_del_init(&vhd->bound_node);
+	mutex_unlock(&vhd_bound_mutex);
 	layers = vhd->layers;
 	depth = vhd->depth;
 	vhd->layers = NULL;

@@ -185,7 +185,7 @@ int vhd_layer_link(struct vhd_device *vhd, struct vhd_layer *child,
 		vhd_warn(vhd, "attach refused: image %d (%s): %s: image %d (%s) is not its parent",
 			 level - 1, child->path, vhd_strerror(err), level,
 			 parent->path);
-		return -EINVAL;
+		return vhd_errno(err);
 	}
 	if (warn & VHD_W_PARENT_TIME)
 		vhd_warn(vhd, "image %d (%s): parent timestamp differs from image %d's (ignored)",

@@ -107,6 +107,7 @@ static int vhd_add(int i)
 	if (!vhd)
 		return -ENOMEM;
 	vhd->state = VHD_UNBOUND;
+	INIT_LIST_HEAD(&vhd->bound_node);
 	mutex_init(&vhd->lock);
 	mutex_init(&vhd->sysfs_lock);
 	mutex_init(&vhd->meta_lock);

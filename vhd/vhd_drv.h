@@ -75,6 +75,7 @@ struct vhd_device {
 
 	int depth;
 	struct vhd_layer *layers;	/* depth entries */
+	struct list_head bound_node;	/* on vhd_bound_list while attached */
 	u64 sectors;			/* exposed size */
 };
 
