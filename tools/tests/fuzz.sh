@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# fuzz.sh SECONDS: run the libFuzzer open/validate target for SECONDS with
+# a seed corpus of valid images (ours, differencing with locators, a tiny
+# fixed one, the small fixtures). Fails on any crash, leak or UB report.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+secs=${1:-60}
+VHD=$here/../vhd/vhd
+P=$here/vhdpatch
+FIX=${FIXTURES:-$here/../../../shared/fixtures}
+corpus=$here/fuzz-corpus
+make -s -C "$here/.." tests/fuzz_open
+mkdir -p "$corpus"
+seed=$(mktemp -d /tmp/vhd-fuzz.XXXXXX)
+trap 'rm -rf "$seed"' EXIT
+(
+	cd "$seed"
+	head -c 32768 /dev/zero > r.raw
+	printf 'data' | dd of=r.raw bs=512 seek=3 conv=notrunc status=none
+	printf 'more' | dd of=r.raw bs=512 seek=40 conv=notrunc status=none
+	"$VHD" convert -O dynamic -b 4K r.raw dyn.vhd
+	"$VHD" create -p dyn.vhd diff.vhd
+	"$VHD" convert -O dynamic -b 4K r.raw d2.vhd
+	"$P" d2.vhd mkdiff dyn.vhd
+	"$P" d2.vhd bitmap 0 0 3 0
+	"$VHD" create -t fixed -s 1M fixed.vhd
+	tail -c 512 fixed.vhd > fx
+	"$P" fx footer 40 00000000000010000000000000001000
+	{ head -c 4096 /dev/zero; cat fx; } > fixed-small.vhd
+	{ head -c 4095 /dev/zero; head -c 511 fx; } > old-footer.vhd
+	rm -f fixed.vhd fx r.raw
+)
+cp "$seed"/*.vhd "$corpus"/
+if [ -d "$FIX" ]; then
+	for f in "$FIX"/dfvfs-*.bz2; do
+		# Keep the metadata and the first blocks only: small seeds.
+		{ bzip2 -dc "$f" 2>/dev/null || true; } | head -c 65536 \
+			> "$corpus/$(basename "$f" .bz2).head"
+	done
+fi
+echo "fuzzing for $secs s with $(ls "$corpus" | wc -l) inputs in the corpus"
+"$here/fuzz_open" -max_total_time="$secs" -max_len=131072 -timeout=10 \
+	-rss_limit_mb=2048 -print_final_stats=1 "$corpus" 2>&1 |
+	grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss|==[0-9]+==|SUMMARY|INFO: Seed|.*ERROR)' || true
+test "${PIPESTATUS[0]}" -eq 0

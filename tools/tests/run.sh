@@ -1,0 +1,427 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host tests of the format library and the vhd tool (`make -C tools test`):
+# unit tests, creation, interop with qemu-img and libvhdi, the fixtures of
+# ../shared/fixtures, the malformed-image suite, round trips, differencing
+# chains, check/repair, and a bounded libFuzzer run.
+# One "PASS: name", "FAIL: name: why" or "SKIP: name: why" line per test,
+# then "N passed, N failed, N skipped"; exit 1 on any failure.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+tools=$(cd "$here/.." && pwd)
+top=$(cd "$tools/.." && pwd)
+VHD=$tools/vhd/vhd
+P=$here/vhdpatch
+FIX=${FIXTURES:-$top/../shared/fixtures}
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+T=$(mktemp -d /tmp/vhd-tests.XXXXXX)
+MNT=
+pass=0 fail=0 skip=0
+
+cleanup() {
+	[ -n "$MNT" ] && umount "$MNT" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+have() { command -v "$1" >/dev/null 2>&1; }
+SKIP_RC=77
+
+# t NAME FUNC [ARGS]: run one test in a fresh folder.
+t() {
+	local t0=$SECONDS
+	local name=$1 out rc
+	shift
+	mkdir -p "$T/$name"
+	out=$(cd "$T/$name" && "$@" 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		echo "PASS: $name ($((SECONDS - t0)) s)"
+		pass=$((pass + 1))
+	elif [ $rc -eq $SKIP_RC ]; then
+		echo "SKIP: $name: $(printf '%s\n' "$out" | tail -n 1)"
+		skip=$((skip + 1))
+	else
+		echo "FAIL: $name"
+		printf '%s\n' "$out" | tail -n 15 | sed 's/^/    /'
+		fail=$((fail + 1))
+	fi
+}
+
+die() { echo "$*"; return 1; }
+skipit() { echo "$*"; return $SKIP_RC; }
+
+jget() {	# jget FILE KEY: a top-level JSON value
+	python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print(v)' "$1" "$2"
+}
+
+vsize() { "$VHD" info --output=json "$1" > "$1.json" && jget "$1.json" virtual-size; }
+
+# Raw test data: random blocks with zero gaps, size not a block multiple.
+mkraw() {	# mkraw FILE MIB
+	local f=$1 mib=$2 i
+	truncate -s 0 "$f"
+	truncate -s $((mib << 20)) "$f"
+	for i in $(seq 0 3 $((mib - 1))); do
+		head -c 65536 /dev/urandom |
+			dd of="$f" bs=65536 seek=$((i * 16 + i % 5)) conv=notrunc status=none
+	done
+	printf 'end' | dd of="$f" bs=1 seek=$(((mib << 20) - 3)) conv=notrunc status=none
+}
+
+# ---------------------------------------------------------------------------
+
+t_create_sizes() {
+	local s want q geo qgeo
+	for s in 1 100 1000 1024 10240 130048 2088960; do
+		"$VHD" create -s ${s}M d.vhd || return 1
+		want=$((s << 20))
+		[ "$(vsize d.vhd)" = "$want" ] || die "size ${s}M: $(vsize d.vhd)"
+		[ "$(jget d.vhd.json bat-entries)" = $(((want + 2097151) / 2097152)) ] ||
+			die "BAT length for ${s}M"
+		# Our CHS equals QEMU's (same spec algorithm) for the same size.
+		qemu-img create -q -f vpc -o subformat=dynamic,force_size=on q.vhd $want || return 1
+		geo=$(od -An -tx1 -j $(($(stat -c %s d.vhd) - 512 + 56)) -N4 d.vhd)
+		qgeo=$(od -An -tx1 -j 56 -N4 q.vhd)
+		[ "$geo" = "$qgeo" ] || die "CHS for ${s}M: ours $geo qemu $qgeo"
+		rm -f d.vhd q.vhd
+	done
+	# Sizes round up to whole MiB.
+	"$VHD" create -s 1000000 r.vhd && [ "$(vsize r.vhd)" = 1048576 ] || die "no MiB rounding"
+	"$VHD" create -s 2041G big.vhd 2>/dev/null && die "2041G accepted"
+	"$VHD" create -b 3M -s 10M b3.vhd 2>/dev/null && die "3M blocks accepted"
+	"$VHD" create -b 512K -s 10M b5.vhd && [ "$(vsize b5.vhd)" = 10485760 ] &&
+		[ "$(jget b5.vhd.json block-size)" = 524288 ] || die "512K blocks"
+	# No silent overwrite.
+	"$VHD" create -s 1M r.vhd 2>/dev/null && die "overwrote without -f"
+	"$VHD" create -f -s 2M r.vhd && [ "$(vsize r.vhd)" = 2097152 ] || die "-f"
+	"$VHD" check r.vhd >/dev/null
+}
+
+t_create_fixed() {
+	local t0 t1 sz
+	t0=$(date +%s%N)
+	"$VHD" create -t fixed -s 4G f.vhd || return 1
+	t1=$(date +%s%N)
+	echo "fixed 4 GiB (fallocate): $(((t1 - t0) / 1000000)) ms"
+	[ $(((t1 - t0) / 1000000)) -lt 3000 ] || die "fixed creation not O(1)"
+	[ "$(stat -c %s f.vhd)" = $(((4 << 30) + 512)) ] || die "file size"
+	[ "$(vsize f.vhd)" = $((4 << 30)) ] || die "virtual size"
+	"$VHD" check f.vhd >/dev/null || die "check"
+	rm f.vhd
+	t0=$(date +%s%N)
+	"$VHD" create -t fixed --sparse -s 2040G s.vhd || return 1
+	t1=$(date +%s%N)
+	echo "fixed 2040 GiB (--sparse): $(((t1 - t0) / 1000000)) ms"
+	[ "$(vsize s.vhd)" = $((2040 << 30)) ] || die "2040G"
+	rm s.vhd
+	"$VHD" create -t fixed --zero -s 8M z.vhd || return 1
+	sz=$(du -k z.vhd | cut -f1)
+	[ "$sz" -ge 8192 ] || die "--zero left holes ($sz KiB)"
+	cmp -n $((8 << 20)) z.vhd /dev/zero || die "--zero content"
+	qemu-img info -f vpc z.vhd | grep -q '8 MiB' || die "qemu size"
+}
+
+# Images made by qemu-img open with the sizes QEMU reports; data equal.
+t_qemu_images() {
+	local sub force q o
+	for sub in fixed dynamic; do
+		for force in off on; do
+			q=q-$sub-$force.vhd
+			qemu-img create -q -f vpc -o subformat=$sub,force_size=$force $q 100M || return 1
+			qemu-io -f vpc -c 'write -P 0xab 0 1M' -c 'write -P 0xcd 50M 3M' \
+				-c 'write -P 0x11 99M 512' $q >/dev/null 2>&1
+			qemu-img info -f vpc --output=json $q > qi.json
+			o=$(vsize $q) || return 1
+			[ "$o" = "$(jget qi.json virtual-size)" ] ||
+				die "$q: ours $o, qemu $(jget qi.json virtual-size)"
+			"$VHD" check $q >/dev/null || die "$q: check"
+			"$VHD" convert -O raw $q ours.raw || return 1
+			qemu-img convert -f vpc -O raw $q theirs.raw || return 1
+			cmp ours.raw theirs.raw || die "$q: data differs"
+			[ "$(od -An -tx1 -j $((50 << 20)) -N1 ours.raw)" = " cd" ] || die "$q: data missing"
+		done
+	done
+}
+
+# Images we create read identically through qemu-img. QEMU 7.2 sizes an
+# unknown creator by CHS (newer QEMU by current_size, like us): compare the
+# full disk with force_size_calc=current_size, and the CHS prefix without.
+t_qemu_reads_ours() {
+	local ty chs
+	mkraw in.raw 21
+	for ty in fixed dynamic; do
+		"$VHD" convert -O $ty in.raw o-$ty.vhd || return 1
+		qemu-img convert -O raw --image-opts \
+			driver=vpc,force_size_calc=current_size,file.filename=o-$ty.vhd q.raw || return 1
+		cmp <(head -c $((21 << 20)) in.raw) q.raw || die "$ty: data differs"
+		qemu-img convert -f vpc -O raw o-$ty.vhd q2.raw || return 1
+		chs=$(stat -c %s q2.raw)
+		cmp -n "$chs" q2.raw in.raw || die "$ty: CHS prefix differs"
+	done
+}
+
+t_libvhdi() {
+	local ty ms
+	have vhdiinfo || skipit "vhdiinfo not installed"
+	mkraw base.raw 9
+	mkraw top.raw 9
+	"$VHD" convert -O fixed base.raw fixed.vhd &&
+	"$VHD" convert -O dynamic base.raw dyn.vhd &&
+	"$VHD" convert -O dynamic top.raw diff.vhd &&
+	"$P" diff.vhd mkdiff dyn.vhd || return 1
+	"$VHD" create -p dyn.vhd empty-diff.vhd || return 1
+	for ty in fixed dyn diff empty-diff; do
+		ms=$(vhdiinfo $ty.vhd | sed -nE 's/.*Media size.*\(([0-9]+) bytes\).*/\1/p')
+		[ "$ms" = "$(vsize $ty.vhd)" ] || die "$ty: vhdiinfo size $ms"
+	done
+	vhdiinfo empty-diff.vhd | grep -q "Parent identifier.*$(jget dyn.vhd.json uuid)" ||
+		die "vhdiinfo parent id"
+}
+
+t_vhdimount() {
+	local ty ref
+	have vhdimount || skipit "vhdimount not installed"
+	[ -c /dev/fuse ] && [ -w /dev/fuse ] || skipit "/dev/fuse unusable: vhdimount part skipped"
+	mkraw base.raw 9
+	mkraw top.raw 9
+	"$VHD" convert -O fixed base.raw fixed.vhd &&
+	"$VHD" convert -O dynamic base.raw dyn.vhd &&
+	"$VHD" convert -O dynamic top.raw diff.vhd &&
+	"$P" diff.vhd mkdiff dyn.vhd &&
+	"$P" diff.vhd bitmap 1 0 1024 0 &&
+	"$VHD" create -p dyn.vhd empty-diff.vhd || return 1
+	mkdir -p m
+	for ty in fixed dyn diff empty-diff; do
+		MNT=$PWD/m
+		timeout 20 vhdimount $ty.vhd m >/dev/null 2>&1 ||
+			skipit "vhdimount cannot mount here (fuse): part skipped"
+		"$VHD" convert -O raw $ty.vhd ours.raw || return 1
+		cmp m/vhdi1 ours.raw || { umount m; die "$ty: libvhdi reads differently"; }
+		umount m
+		MNT=
+	done
+}
+
+t_fixtures() {
+	local f type size sha
+	[ -d "$FIX" ] || skipit "no fixtures at $FIX"
+	while IFS='|' read -r f type size sha; do
+		bzip2 -dc "$FIX/$f.bz2" > "$f" || return 1
+		"$VHD" info --output=json "$f" > "$f.json" || die "$f: info failed"
+		[ "$(jget "$f.json" type)" = "$type" ] || die "$f: type"
+		[ "$(jget "$f.json" virtual-size)" = "$size" ] || die "$f: size"
+		"$VHD" check "$f" >/dev/null || die "$f: check"
+		"$VHD" convert -O raw "$f" "$f.raw" || return 1
+		[ "$(sha256sum < "$f.raw" | cut -d' ' -f1)" = "$sha" ] || die "$f: sha256"
+	done <<-EOF
+	win7dyn.vhd|dynamic|209715200|3ac5dc41804dcf5f89f6b110abfa9a5a9b808ae281a7ca3bbb44bf65ecf422c2
+	win7fixed.vhd|fixed|209715200|248cd3358969a8be1785c56a2f85b5ceeca95782e7fca0921d1c02c866999e1f
+	dfvfs-ext2.vhd|dynamic|4212736|870be7ae16c1fa8faab05c6eb9205dc9a7ae35c5f552c5cf8a267c0bc6a5cb99
+	EOF
+	# Windows 7 geometry gives less than current_size: size from the footer.
+	grep -q '"cylinders": 825, "heads": 16, "sectors": 31' win7dyn.vhd.json || die "win7 CHS"
+	# Broken checksums are refused (QEMU refuses too).
+	for f in dfvfs-image dfvfs-image-differential; do
+		bzip2 -dc "$FIX/$f.vhd.bz2" > $f.vhd
+		"$VHD" info $f.vhd 2>err && die "$f accepted"
+		grep -q "footer checksum mismatch" err || die "$f: $(cat err)"
+		"$VHD" check $f.vhd > out; [ $? = 2 ] || die "$f: check exit"
+		grep -q "stored 0xfffff683" out || die "$f: check output"
+	done
+	grep -q "computed 0xffffef25" <("$VHD" check dfvfs-image.vhd) || die "computed checksum"
+	# Windows 10 differencing disk, parent absent.
+	f=dfvfs-fat-differential.vhd
+	bzip2 -dc "$FIX/$f.bz2" > $f
+	"$VHD" info --output=json $f > w.json && die "win10: chain should fail"
+	python3 - w.json <<-'PY' || return 1
+	import json, sys
+	j = json.load(open(sys.argv[1]))
+	assert j["type"] == "differencing" and j["virtual-size"] == 4194304, j
+	assert j["parent-uuid"] == "5fa21a55-f394-aa4d-9958-1951a67d5540", j
+	assert j["parent-timestamp"] == 0, j
+	assert j["parent-name"] == "C:\\Projects\\dfvfs\\test_data\\fat-parent.vhd", j
+	locs = {l["code"]: l["path"] for l in j["locators"]}
+	assert locs["W2ku"] == "C:\\Projects\\dfvfs\\test_data\\fat-parent.vhd", locs
+	assert locs["W2ru"] == ".\\fat-parent.vhd", locs
+	assert j["chain-error"].endswith("parent not found"), j
+	PY
+	"$VHD" check $f > out; [ $? = 0 ] || die "win10: check"
+	grep -q "parent not found" out || die "win10: check output"
+	od -An -tx1 -j 8192 -N1 $f >/dev/null
+}
+
+t_malformed() {
+	local f e c r out rc n=0
+	"$here/mkbad.sh" bad > /dev/null || return 1
+	cd bad
+	while IFS=$'\t' read -r f e c r; do
+		n=$((n + 1))
+		out=$("$VHD" info "$f" 2>&1)
+		rc=$?
+		[ $rc -ne 0 ] || die "$f: accepted"
+		[[ "$out" == *"$r"* ]] || die "$f: expected '$r', got: $out"
+		if [ "$c" != - ]; then
+			"$VHD" check "$f" >/dev/null 2>&1
+			rc=$?
+			[ "$rc" = "$c" ] || die "$f: check exit $rc, expected $c"
+		fi
+	done < cases.txt
+	echo "$n malformed images refused with their own reasons"
+	[ $n -ge 20 ] || die "suite too small"
+}
+
+t_roundtrip() {
+	local b
+	mkraw in.raw 21
+	for b in 512K 2M 16M; do
+		"$VHD" convert -O dynamic -b $b in.raw d.vhd &&
+		"$VHD" check d.vhd >/dev/null &&
+		"$VHD" convert -O raw d.vhd out.raw || return 1
+		cmp <(head -c $((21 << 20)) in.raw) out.raw || die "dynamic $b"
+		"$VHD" convert -O fixed d.vhd f.vhd &&
+		"$VHD" convert -O raw f.vhd out2.raw || return 1
+		cmp out.raw out2.raw || die "dynamic -> fixed $b"
+		rm -f d.vhd f.vhd out.raw out2.raw
+	done
+	# Zero blocks stay unallocated; data aligned to 4 KiB.
+	"$VHD" convert -O dynamic in.raw d.vhd || return 1
+	"$VHD" info --output=json d.vhd > d.json
+	[ "$(jget d.json allocated-blocks)" -lt 11 ] || die "zero blocks allocated"
+	python3 - d.vhd <<-'PY' || return 1
+	import struct, sys
+	d = open(sys.argv[1], "rb").read()
+	n = struct.unpack(">I", d[512 + 28:512 + 32])[0]
+	for i in range(n):
+	    e = struct.unpack(">I", d[1536 + 4 * i:1540 + 4 * i])[0]
+	    if e != 0xFFFFFFFF:
+	        assert (e * 512 + 512) % 4096 == 0, (i, e)
+	PY
+	# raw -> fixed -> raw, MiB-exact input.
+	"$VHD" convert -O fixed in.raw f.vhd && "$VHD" convert f.vhd back.raw || return 1
+	cmp in.raw back.raw || die "fixed round trip"
+}
+
+# Differencing chains: cleared bitmap bits read from the parent.
+t_chain() {
+	mkraw a.raw 8
+	mkraw b.raw 8
+	head -c $((8 << 20)) /dev/urandom > c.raw
+	"$VHD" convert -O dynamic a.raw a.vhd &&
+	"$VHD" convert -O dynamic b.raw b.vhd &&
+	"$VHD" convert -O dynamic c.raw c.vhd &&
+	"$P" b.vhd mkdiff a.vhd &&
+	"$P" c.vhd mkdiff b.vhd || return 1
+	# b: sectors 100..299 of block 0 and all of block 3 from a.
+	"$P" b.vhd bitmap 0 100 200 0 && "$P" b.vhd bitmap 3 0 4096 0 &&
+	# c: sectors 0..7 of block 0 and 4000..4095 of block 1 from below.
+	"$P" c.vhd bitmap 0 0 8 0 && "$P" c.vhd bitmap 1 4000 96 0 || return 1
+	cp b.raw exp-b.raw
+	dd if=a.raw of=exp-b.raw bs=512 skip=100 seek=100 count=200 conv=notrunc status=none
+	dd if=a.raw of=exp-b.raw bs=512 skip=$((3 * 4096)) seek=$((3 * 4096)) count=4096 conv=notrunc status=none
+	cp c.raw exp-c.raw
+	dd if=exp-b.raw of=exp-c.raw bs=512 count=8 conv=notrunc status=none
+	dd if=exp-b.raw of=exp-c.raw bs=512 skip=$((4096 + 4000)) seek=$((4096 + 4000)) count=96 conv=notrunc status=none
+	"$VHD" convert c.vhd out-c.raw && "$VHD" convert b.vhd out-b.raw || return 1
+	cmp exp-b.raw out-b.raw || die "depth 2 differs"
+	cmp exp-c.raw out-c.raw || die "depth 3 differs"
+	"$VHD" info --output=json c.vhd > c.json || return 1
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert len(j["chain"]) == 3, j' c.json
+	# Moving the chain keeps it resolvable (relative W2ru locator).
+	"$VHD" create -p a.vhd kid.vhd && mkdir -p moved &&
+	cp a.vhd kid.vhd moved/ && rm kid.vhd || return 1
+	"$VHD" info --output=json moved/kid.vhd > k.json || die "moved chain"
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["chain"][1]["filename"] == "moved/a.vhd", j' k.json
+}
+
+t_check_repair() {
+	local rc
+	mkraw in.raw 9
+	"$VHD" convert -O dynamic in.raw d.vhd || return 1
+	cp d.vhd ref.vhd
+	"$P" d.vhd footer 100 01 nofix
+	"$VHD" check d.vhd >/dev/null; [ $? = 2 ] || die "footer csum not found"
+	"$VHD" check --repair d.vhd | grep -q "repaired: footer checksum" || die "footer csum repair"
+	"$VHD" check d.vhd >/dev/null || die "still broken after footer repair"
+	cp ref.vhd d.vhd
+	"$P" d.vhd copy 200 ff nofix
+	"$VHD" check d.vhd | grep -q "copy" || die "copy not found"
+	"$VHD" check --repair d.vhd >/dev/null; "$VHD" check d.vhd >/dev/null || die "copy repair"
+	cp ref.vhd d.vhd
+	"$P" d.vhd header 1000 01 nofix
+	"$VHD" check --repair d.vhd | grep -q "header checksum" || die "header repair"
+	"$VHD" check d.vhd >/dev/null || die "header still broken"
+	# Lost trailing footer (crash before the footer write).
+	cp ref.vhd d.vhd
+	truncate -s -512 d.vhd
+	"$VHD" info d.vhd 2>&1 | grep -q "truncated" || die "lost footer not reported"
+	"$VHD" check --repair d.vhd | grep -q "restored from the copy" || die "footer restore"
+	"$VHD" check d.vhd >/dev/null || die "after footer restore"
+	cmp d.vhd ref.vhd || die "restored image differs"
+	# Leaked space: exit 3, repair releases it.
+	cp ref.vhd d.vhd
+	truncate -s -512 d.vhd
+	head -c 1M /dev/zero >> d.vhd
+	tail -c 512 ref.vhd >> d.vhd
+	"$VHD" check d.vhd >/dev/null; rc=$?
+	[ $rc = 3 ] || die "leak exit $rc"
+	"$VHD" check --repair d.vhd >/dev/null; rc=$?
+	[ $rc = 0 ] || die "leak repair exit $rc"
+	cmp d.vhd ref.vhd || die "after leak repair"
+	# Corruption is not "repaired" away.
+	cp ref.vhd d.vhd
+	"$P" d.vhd bat 1 "0x$(od -An -tx1 -j1536 -N4 ref.vhd | tr -d ' ')"
+	"$VHD" check --repair d.vhd >/dev/null; rc=$?
+	[ $rc = 2 ] || die "overlap exit $rc"
+	# Not an image at all: exit 1.
+	head -c 4096 /dev/urandom > junk
+	"$VHD" check junk >/dev/null 2>&1; rc=$?
+	[ $rc = 1 ] || die "junk exit $rc"
+	"$VHD" check --output=json ref.vhd > c.json && python3 -m json.tool c.json >/dev/null || die "json"
+}
+
+t_fuzz() {
+	local cc=${FUZZ_CC:-clang-14}
+	have "$cc" || skipit "$cc not installed: fuzzing skipped"
+	[ "$FUZZ_SECONDS" -gt 0 ] || skipit "FUZZ_SECONDS=0"
+	"$here/fuzz.sh" "$FUZZ_SECONDS"
+}
+
+if [ ! -x "$here/unit" ] || [ ! -x "$VHD" ] || [ ! -x "$P" ]; then
+	echo "build first: make -C tools all tests/unit tests/vhdpatch"
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+
+# Unit tests report one line each.
+while IFS= read -r line; do
+	case $line in
+	PASS:*) echo "$line"; pass=$((pass + 1)) ;;
+	FAIL:*) echo "$line"; fail=$((fail + 1)) ;;
+	unit:*) ;;
+	*) echo "$line" ;;
+	esac
+done < <("$here/unit")
+
+t create-sizes t_create_sizes
+t create-fixed t_create_fixed
+if have qemu-img && have qemu-io; then
+	t qemu-images t_qemu_images
+	t qemu-reads-ours t_qemu_reads_ours
+else
+	echo "SKIP: qemu-images: qemu-img not installed"
+	echo "SKIP: qemu-reads-ours: qemu-img not installed"
+	skip=$((skip + 2))
+fi
+t libvhdi t_libvhdi
+t vhdimount t_vhdimount
+t fixtures t_fixtures
+t malformed t_malformed
+t roundtrip t_roundtrip
+t chain t_chain
+t check-repair t_check_repair
+t fuzz t_fuzz
+
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]
