@@ -8,9 +8,13 @@
 #
 #   /var/cache/vhdsuite/debug-kernel/<sha256>/bzImage   the kernel image
 #   /var/cache/vhdsuite/debug-kernel/<sha256>/linux/    build tree (KDIR)
+#   /var/cache/vhdsuite/debug-kernel/<sha256>/modroot/  lib/modules/<release>
+#	with modules.builtin, so `modprobe -d <modroot> loop` in a guest
+#	succeeds for the built-in drivers (see scripts/test-debug.sh)
 #
 # Usage: scripts/build-debug-kernel.sh [--check]
-# stdout carries only `KDIR=...` and `BZIMAGE=...`; progress goes to stderr.
+# stdout carries only `KDIR=`, `BZIMAGE=` and `MODROOT=` lines; progress goes
+# to stderr.
 # --check: exit 0 (and print those lines) when the kernel is cached, else 1.
 # Env: VHD_CACHE (default /var/cache/vhdsuite), VHD_DEBUG_JOBS (default 2).
 
@@ -29,7 +33,7 @@ check=0
 case "${1:-}" in
 --check) check=1 ;;
 "") ;;
--h|--help) sed -n '3,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+-h|--help) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 *) die "unknown argument '$1' (try --help)" ;;
 esac
 
@@ -47,12 +51,24 @@ kdir=$dir/linux
 report() {
 	echo "KDIR=$kdir"
 	echo "BZIMAGE=$dir/bzImage"
+	echo "MODROOT=$dir/modroot"
 }
 
 cached() { [ -f "$dir/.complete" ] && [ -f "$dir/bzImage" ] && [ -f "$kdir/Module.symvers" ]; }
 
+# Module metadata only (every driver is built in): lets modprobe in the
+# guest answer "built in" instead of "not found".
+modroot() {
+	local rel
+	rel=$(cat "$kdir/include/config/kernel.release")
+	[ -f "$dir/modroot/lib/modules/$rel/modules.builtin" ] && return 0
+	[ "$check" = 1 ] && return 0
+	make -s -C "$kdir" INSTALL_MOD_PATH="$dir/modroot" modules_install >&2
+}
+
 if cached; then
 	[ "$check" = 1 ] && say "cached: $dir"
+	modroot
 	report
 	exit 0
 fi
@@ -73,6 +89,7 @@ if ! flock -n 9; then
 	flock 9
 fi
 if cached; then
+	modroot
 	report
 	exit 0
 fi
@@ -122,6 +139,7 @@ nice -n 19 make -j"$jobs" all >&2
 nice -n 19 make -j"$jobs" modules_prepare >&2
 [ -f Module.symvers ] || die "no Module.symvers after the build"
 cp arch/x86/boot/bzImage "$dir/bzImage"
+modroot
 
 end=$(date +%s)
 {

@@ -31,6 +31,7 @@ fi
 out=$("$builder")
 kdir=$(sed -n 's/^KDIR=//p' <<<"$out")
 bzimage=$(sed -n 's/^BZIMAGE=//p' <<<"$out")
+modroot=$(sed -n 's/^MODROOT=//p' <<<"$out")
 if [ ! -d "$kdir" ] || [ ! -f "$bzimage" ]; then
 	echo "test-debug: build-debug-kernel.sh gave no usable KDIR/BZIMAGE" >&2
 	exit 1
@@ -44,7 +45,7 @@ src=$root/build/debug/src
 mkdir -p "$src"
 rsync -a --delete \
 	--exclude=/.git --exclude=/build --exclude=/tools --exclude=/bench \
-	--exclude=/Documentation \
+	--exclude=/selftests --exclude=/Documentation \
 	--exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c' \
 	--exclude='.*.cmd' --exclude='*.a' --exclude='*.order' \
 	--exclude='*.symvers' --exclude='.tmp_versions' \
@@ -54,7 +55,12 @@ jobs=${VHD_DEBUG_JOBS:-2}
 make -C "$kdir" M="$src" -j"$jobs" modules
 find "$src" -name '*.ko' -printf 'test-debug: built %P\n'
 
+# The kernel hands unknown NAME=VALUE parameters to init as environment, and
+# the guest's modprobe reads MODPROBE_OPTIONS: `modprobe loop` in a test then
+# finds loop in the debug kernel's modules.builtin instead of failing.
+append="${VHD_APPEND:-} MODPROBE_OPTIONS=-d$modroot"
+
 run=$root/selftests/run.sh
 [ -x "$run" ] || { echo "test-debug: $run missing" >&2; exit 1; }
 VHD_KERNEL=$bzimage VHD_KMOD_ROOT=$src VHD_INITRD_MODULES=none \
-	exec "$run" "$@"
+	VHD_APPEND=$append exec "$run" "$@"
