@@ -286,6 +286,7 @@ int vhd_ioctl_attach(struct vhd_device *vhd, struct block_device *bdev,
 	vhd->depth = depth;
 	vhd->sectors = size >> SECTOR_SHIFT;
 	vhd->flags = a.flags & ~VHD_FLAG_READ_ONLY;
+	vhd->autoclear_armed = false;
 	if (ro)
 		vhd->flags |= VHD_FLAG_READ_ONLY;
 	vhd_setup_queue(vhd);
@@ -392,6 +393,7 @@ int vhd_ioctl_detach(struct vhd_device *vhd)
 			return -EBUSY;
 		}
 		vhd->flags |= VHD_FLAG_AUTOCLEAR;
+		vhd->autoclear_armed = true;
 		mutex_unlock(&vhd->lock);
 		return 0;
 	}
@@ -404,7 +406,8 @@ int vhd_ioctl_detach(struct vhd_device *vhd)
 void vhd_release_autoclear(struct vhd_device *vhd)
 {
 	mutex_lock(&vhd->lock);
-	if (vhd->state == VHD_BOUND && (vhd->flags & VHD_FLAG_AUTOCLEAR)) {
+	if (vhd->state == VHD_BOUND && (vhd->flags & VHD_FLAG_AUTOCLEAR) &&
+	    vhd->autoclear_armed) {
 		vhd->state = VHD_RUNDOWN;
 		mutex_unlock(&vhd->lock);
 		vhd_clear(vhd, true);

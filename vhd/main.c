@@ -64,6 +64,24 @@ static int vhd_ioctl(struct block_device *bdev, fmode_t mode,
 	}
 }
 
+/*
+ * VHD_FLAG_AUTOCLEAR detaches on the last close after the device has been
+ * claimed (mounted, or opened O_EXCL), so that the attaching tool's own
+ * close does not undo the attach; a deferred VHD_DETACH arms it at once.
+ */
+static int vhd_open(struct block_device *bdev, fmode_t mode)
+{
+	struct vhd_device *vhd = bdev->bd_disk->private_data;
+
+	if (mode & FMODE_EXCL) {
+		mutex_lock(&vhd->lock);
+		if (vhd->state == VHD_BOUND)
+			vhd->autoclear_armed = true;
+		mutex_unlock(&vhd->lock);
+	}
+	return 0;
+}
+
 static void vhd_release(struct gendisk *disk, fmode_t mode)
 {
 	if (disk_openers(disk) > 0)
@@ -84,6 +102,7 @@ static void vhd_free_disk(struct gendisk *disk)
 
 static const struct block_device_operations vhd_fops = {
 	.owner		= THIS_MODULE,
+	.open		= vhd_open,
 	.release	= vhd_release,
 	.ioctl		= vhd_ioctl,
 	.compat_ioctl	= vhd_ioctl,	/* every argument is compat-clean */
@@ -292,7 +311,7 @@ static long vhd_ctl_ioctl(struct file *file, unsigned int cmd,
 
 	switch (cmd) {
 	case VHD_CTL_ADD:
-		if (idx < -1 || idx > MINORMASK) {
+		if (idx < -1 || idx > (int)MINORMASK) {
 			pr_warn_ratelimited("add: bad index %d\n", idx);
 			return -EINVAL;
 		}

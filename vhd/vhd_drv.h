@@ -65,6 +65,7 @@ struct vhd_device {
 	bool idr_visible;		/* under vhd_ctl_mutex */
 	enum vhd_state state;		/* under lock */
 	u32 flags;			/* VHD_FLAG_* in force */
+	bool autoclear_armed;		/* claimed once since attach */
 	struct mutex lock;		/* configuration */
 	struct mutex sysfs_lock;	/* serialises visibility updates */
 	struct mutex meta_lock;		/* allocation and metadata flush */
