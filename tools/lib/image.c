@@ -119,13 +119,13 @@ static int vhd_image_footer(struct vhd_image *img, int flags, u32 rule)
 	cret = vhdio_pread(img->fd, buf, sizeof(buf), 0);
 	if (cret)
 		return ret;
+	if (!(flags & VHDIO_COPY_FOOTER))
+		return vhd_footer_lost(ret, buf, img->file_size);
+	/* Asked to: carry on with a valid copy (check, repair). */
 	cret = vhd_footer_decode(&copy, buf, sizeof(buf), img->file_size,
 				 rule);
 	if ((cret && cret != -VHD_E_TRUNCATED) || !vhd_is_sparse(&copy))
 		return ret;
-	/* A valid copy but no trailing footer: the file lost its end. */
-	if (!(flags & VHDIO_COPY_FOOTER))
-		return ret == -VHD_E_COOKIE ? -VHD_E_TRUNCATED : ret;
 	img->footer = copy;
 	img->footer_from_copy = true;
 	return 0;

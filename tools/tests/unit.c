@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "vhd_format.h"
 
@@ -263,6 +264,29 @@ static void t_footer_quirks(void)
 	CHECK_EQ(vhd_footer_decode(&g, buf, 512, 2 << 20, 0), 0);
 	CHECK(g.warn & VHD_W_FEATURES);
 	CHECK(g.warn & VHD_W_TEMPORARY);
+}
+
+static void t_footer_lost(void)
+{
+	struct vhd_footer f;
+	u8 copy[512];
+
+	mk_footer(&f, VHD_TYPE_DYNAMIC, 1 << 20);
+	vhd_footer_encode(&f, copy);
+	CHECK_EQ(vhd_footer_lost(-VHD_E_COOKIE, copy, 1 << 20),
+		 -VHD_E_TRUNCATED);
+	/* Other failures, or no valid sparse copy, stay as they were. */
+	CHECK_EQ(vhd_footer_lost(-VHD_E_CHECKSUM, copy, 1 << 20),
+		 -VHD_E_CHECKSUM);
+	copy[3] = 'X';
+	CHECK_EQ(vhd_footer_lost(-VHD_E_COOKIE, copy, 1 << 20),
+		 -VHD_E_COOKIE);
+	mk_footer(&f, VHD_TYPE_FIXED, 1 << 20);
+	vhd_footer_encode(&f, copy);
+	CHECK_EQ(vhd_footer_lost(-VHD_E_COOKIE, copy, 2 << 20),
+		 -VHD_E_COOKIE);
+	CHECK_EQ(vhd_footer_lost(-VHD_E_COOKIE, NULL, 2 << 20),
+		 -VHD_E_COOKIE);
 }
 
 static void t_size_rule(void)
@@ -593,6 +617,59 @@ static void t_bat_overlap_scale(void)
 		 -VHD_E_BLOCK_OVERLAP);
 }
 
+/* The largest BAT (2040 GiB, 2 MiB blocks) fully allocated, shuffled. */
+static void t_bat_full_2040g(void)
+{
+	struct vhd_footer f;
+	struct vhd_dynhdr h;
+	struct vhd_bat_stats st;
+	struct timespec t0, t1;
+	u32 n, i, j, tmp, *perm;
+	u8 *bat;
+	u64 fsize, rnd = 88172645463325252ULL;
+	long ms;
+
+	CHECK_EQ(vhd_footer_init(&f, VHD_TYPE_DYNAMIC, VHD_MAX_SIZE, 0, uuid1),
+		 0);
+	CHECK_EQ(vhd_dynhdr_init(&h, VHD_MAX_SIZE, 2 << 20, 1536), 0);
+	n = h.max_table_entries;
+	bat = malloc((size_t)n * 4);
+	perm = malloc((size_t)n * 4);
+	if (!bat || !perm) {
+		failed_checks++;
+		free(bat);
+		free(perm);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		perm[i] = i;
+	for (i = n - 1; i > 0; i--) {
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 7;
+		rnd ^= rnd << 17;
+		j = (u32)(rnd % (i + 1));
+		tmp = perm[i];
+		perm[i] = perm[j];
+		perm[j] = tmp;
+	}
+	/* First block data at 4 MiB + 4096, as ours would put it. */
+	for (i = 0; i < n; i++)
+		vhd_bat_set(bat, i, 8199 + perm[i] * 4097U);
+	fsize = (8199 + (u64)n * 4097) * 512 + 512;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK_EQ(vhd_bat_validate(&f, &h, fsize, bat, &st), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	printf("  BAT check of %u allocated entries: %ld ms\n", n, ms);
+	CHECK_EQ(st.allocated, n);
+	CHECK(ms < 5000);
+	vhd_bat_set(bat, perm[n / 2] ^ 1, 8199 + perm[n / 2] * 4097U + 4096);
+	CHECK_EQ(vhd_bat_validate(&f, &h, fsize, bat, &st),
+		 -VHD_E_BLOCK_OVERLAP);
+	free(bat);
+	free(perm);
+}
+
 static void t_bitmap(void)
 {
 	u8 bm[512];
@@ -889,12 +966,14 @@ int main(void)
 	run("footer-roundtrip", t_footer_roundtrip);
 	run("footer-errors", t_footer_errors);
 	run("footer-quirks", t_footer_quirks);
+	run("footer-lost", t_footer_lost);
 	run("size-rule", t_size_rule);
 	run("time", t_time);
 	run("dynhdr-roundtrip", t_dynhdr_roundtrip);
 	run("dynhdr-errors", t_dynhdr_errors);
 	run("bat", t_bat);
 	run("bat-overlap-scale", t_bat_overlap_scale);
+	run("bat-full-2040g", t_bat_full_2040g);
 	run("bitmap", t_bitmap);
 	run("alloc", t_alloc);
 	run("utf16", t_utf16);

@@ -136,6 +136,20 @@ int vhd_footer_decode(struct vhd_footer *f, const void *buf, size_t len,
 	return 0;
 }
 
+int vhd_footer_lost(int err, const void *copy, u64 file_size)
+{
+	struct vhd_footer f;
+	int ret;
+
+	if (err != -VHD_E_COOKIE || !copy)
+		return err;
+	ret = vhd_footer_decode(&f, copy, VHD_FOOTER_SIZE, file_size,
+				VHD_SIZE_AUTO);
+	if ((ret && ret != -VHD_E_TRUNCATED) || !vhd_is_sparse(&f))
+		return err;
+	return -VHD_E_TRUNCATED;
+}
+
 void vhd_footer_encode(const struct vhd_footer *f, void *buf)
 {
 	u8 *p = buf;

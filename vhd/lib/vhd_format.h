@@ -244,6 +244,13 @@ struct vhd_footer {
  */
 int vhd_footer_decode(struct vhd_footer *f, const void *buf, size_t len,
 		      u64 file_size, u32 size_rule);
+/*
+ * The trailing footer failed to decode with @err; @copy holds the 512 bytes
+ * at offset 0. When the footer is missing (cookie) but the copy is a valid
+ * dynamic/differencing footer, the file lost its end: -VHD_E_TRUNCATED.
+ * Otherwise @err unchanged.
+ */
+int vhd_footer_lost(int err, const void *copy, u64 file_size);
 /* Virtual size under a rule (pure; decode stores it in virtual_size). */
 u64 vhd_footer_size(const struct vhd_footer *f, u32 size_rule);
 /* Encode 512 bytes with a fresh checksum; f->checksum is ignored. */
