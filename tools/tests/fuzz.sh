@@ -41,7 +41,17 @@ if [ -d "$FIX" ]; then
 	done
 fi
 echo "fuzzing for $secs s with $(ls "$corpus" | wc -l) inputs in the corpus"
+mkdir -p "$here/fuzz-artifacts"
+log=$seed/fuzz.log
+set +e
 "$here/fuzz_open" -max_total_time="$secs" -max_len=131072 -timeout=10 \
-	-rss_limit_mb=2048 -print_final_stats=1 "$corpus" 2>&1 |
-	grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss|==[0-9]+==|SUMMARY|INFO: Seed|.*ERROR)' || true
-test "${PIPESTATUS[0]}" -eq 0
+	-rss_limit_mb=2048 -print_final_stats=1 \
+	-artifact_prefix="$here/fuzz-artifacts/" "$corpus" > "$log" 2>&1
+rc=$?
+set -e
+grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::average_exec|stat::peak_rss|SUMMARY)' "$log" || true
+if [ $rc -ne 0 ]; then
+	tail -n 40 "$log"
+	echo "fuzzer failed (exit $rc); reproducer in tools/tests/fuzz-artifacts/"
+	exit 1
+fi

@@ -22,7 +22,8 @@ static int vhd_key_cmp(const void *a, const void *b)
 }
 
 static u32 vhd_meta_regions(const struct vhd_footer *f,
-			    const struct vhd_dynhdr *h, struct vhd_region *r)
+			    const struct vhd_dynhdr *h, u64 limit,
+			    struct vhd_region *r)
 {
 	u32 n = 0, i;
 
@@ -30,8 +31,12 @@ static u32 vhd_meta_regions(const struct vhd_footer *f,
 	r[n++].end = VHD_FOOTER_SIZE;
 	r[n].start = f->data_offset;
 	r[n++].end = f->data_offset + VHD_DYNHDR_SIZE;
-	r[n].start = h->table_offset;	/* padded to a sector */
-	r[n++].end = h->table_offset + h->bat_bytes;
+	/* Padded to a sector, but a BAT may end right at the footer. */
+	r[n].start = h->table_offset;
+	r[n].end = h->table_offset + h->bat_bytes;
+	if (r[n].end > limit)
+		r[n].end = limit;
+	n++;
 	if (f->disk_type != VHD_TYPE_DIFF)
 		return n;
 	for (i = 0; i < VHD_MAX_LOCATORS; i++) {
@@ -138,7 +143,7 @@ int vhd_bat_validate_report(const struct vhd_footer *f,
 	st->footer_off = limit;
 	span = (u64)h->bitmap_size + h->block_size;
 
-	nmeta = vhd_meta_regions(f, h, meta);
+	nmeta = vhd_meta_regions(f, h, limit, meta);
 	for (i = 0; i < nmeta; i++)
 		if (meta[i].end > st->meta_end)
 			st->meta_end = meta[i].end;
