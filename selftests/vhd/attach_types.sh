@@ -8,7 +8,7 @@
 vt_setup
 vt_need mkfs.ext4
 cd "$SCRATCH" || exit 1
-SIZE=$((64 << 20))
+SIZE=$((32 << 20))
 
 # fill DIR TAG: a few files of mixed sizes; sums go to sums.TAG
 fill() {

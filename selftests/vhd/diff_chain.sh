@@ -14,13 +14,13 @@ BLK=$((2 << 20))
 head -c 4M /dev/urandom > src.bin
 
 # patch DEV OFF LEN SRCOFF: write LEN bytes of src.bin at OFF on the device
-# and in expect.raw (all multiples of 512).
+# and in expect.raw (all multiples of 512), in 1 MiB direct writes.
 patch() {
-	dd if=src.bin of="$1" bs=512 skip=$(($4 / 512)) seek=$(($2 / 512)) \
-		count=$(($3 / 512)) oflag=direct conv=notrunc status=none ||
-		ksft_fail "write $3 bytes at $2 to $1 failed"
-	dd if=src.bin of=expect.raw bs=512 skip=$(($4 / 512)) seek=$(($2 / 512)) \
-		count=$(($3 / 512)) conv=notrunc status=none
+	dd if=src.bin of="$1" bs=1M skip="$4" seek="$2" count="$3" \
+		iflag=skip_bytes,count_bytes oflag=seek_bytes,direct conv=notrunc \
+		status=none || ksft_fail "write $3 bytes at $2 to $1 failed"
+	dd if=src.bin of=expect.raw bs=1M skip="$4" seek="$2" count="$3" \
+		iflag=skip_bytes,count_bytes oflag=seek_bytes conv=notrunc status=none
 }
 
 compare() {
@@ -65,7 +65,7 @@ vt_attach dev grand.vhd
 compare "$dev" "grandchild before writes"
 patch "$dev" 1024 512 2048
 patch "$dev" $((BLK - 1024)) 2048 4096
-patch "$dev" $((14 << 20)) $((3 << 20)) 0
+patch "$dev" $(((13 << 20) + 512)) $(((3 << 20) - 512)) 0	# to the end
 compare "$dev" grandchild
 vt_detach "$dev"
 vt_attach dev grand.vhd

@@ -12,6 +12,8 @@ vt_need dmsetup mkfs.ext4
 DISK=${VT_DISK:-/dev/vdb}
 [ -b "$DISK" ] || ksft_skip "no spare disk $DISK"
 modprobe dm-mod 2>/dev/null
+# No udev in the guest: let dmsetup make the /dev/mapper nodes itself.
+export DM_DISABLE_UDEV=1
 cd "$SCRATCH" || exit 1
 DM=vt-ioerr-$$
 sectors=$(blockdev --getsz "$DISK")
@@ -23,7 +25,8 @@ mkfs.ext4 -q -F /dev/mapper/$DM || ksft_fail "mkfs.ext4 on dm"
 vt_mount /dev/mapper/$DM mnt errors=continue
 vt_create dynamic $((32 << 20)) mnt/dyn.vhd
 vt_create fixed $((16 << 20)) mnt/fixed.vhd
-vt_attach dyn --direct-io=on mnt/dyn.vhd
+# Buffered on the dynamic image, direct on the fixed one: both paths.
+vt_attach dyn mnt/dyn.vhd
 vt_attach fix --direct-io=on mnt/fixed.vhd
 head -c 8M /dev/urandom > data.bin
 dd if=data.bin of="$dyn" bs=1M oflag=direct status=none || ksft_fail "write dyn"

@@ -10,7 +10,7 @@ vt_setup
 vt_need fio
 cd "$SCRATCH" || exit 1
 N=16
-ROUNDS=${VT_ROUNDS:-4}
+ROUNDS=${VT_ROUNDS:-2}
 
 head -c 1M /dev/urandom > pat.bin
 want=$(vt_sha pat.bin)
@@ -21,14 +21,14 @@ for i in $(seq $N); do
 		vt_create fixed $((8 << 20)) w$i.vhd
 	fi
 done
-vt_create dynamic $((64 << 20)) fio1.vhd
-vt_create fixed $((64 << 20)) fio2.vhd
+vt_create dynamic $((32 << 20)) fio1.vhd
+vt_create fixed $((32 << 20)) fio2.vhd
 vt_attach f1 fio1.vhd
 vt_attach f2 --direct-io=on fio2.vhd
 
 fio_job() {
 	fio --name=stress --filename="$1" --ioengine=libaio --direct=1 --iodepth=16 \
-		--rw=randwrite --bssplit=4k/50:64k/30:1m/20 --size=48m \
+		--rw=randwrite --bssplit=4k/50:64k/30:1m/20 --size=24m \
 		--verify=crc32c --verify_fatal=1 --fsync=32 --output="$2" ||
 		echo "FAIL fio on $1" >> failures
 }

@@ -52,7 +52,11 @@ assert r["size"] == size, r
 assert r["depth"] == 1 and r["ro"] is False and r["block-size"] == 2097152, r
 PY
 
-# The child in sub/ finds its parent one folder up through its locators.
+# The child in sub/ finds its parent one folder up through its locators
+# (once no writer has the parent attached: the kernel refuses that).
+expect_rc1 "child of a parent attached writable" "$(vt_errno_str EBUSY)" \
+	"$VHDSETUP" -f -r sub/child.vhd
+"$VHDSETUP" -d "$free" || ksft_fail "detach $free"
 vt_attach child -r sub/child.vhd
 row=$("$VHDSETUP" -l -n --raw -O NAME,TYPE,DEPTH,RO,PARENT "$child")
 [ "$row" = "$child differencing 2 1 $SCRATCH/base.vhd" ] ||
@@ -61,7 +65,6 @@ row=$("$VHDSETUP" -l -n --raw -O NAME,TYPE,DEPTH,RO,PARENT "$child")
 vt_detach "$child"
 # ... and reports it missing when it moved away.
 mv base.vhd base.moved
-"$VHDSETUP" -d "$free" || ksft_fail "detach $free"
 expect_rc1 "missing parent" "parent not found" "$VHDSETUP" -f sub/child.vhd
 mv base.moved base.vhd
 # A parent replaced by another image of the same name: UUID mismatch.
