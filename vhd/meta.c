@@ -21,6 +21,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
+#include <linux/vmalloc.h>
 
 #include "vhd_drv.h"
 
@@ -35,21 +36,37 @@ static const u8 vhd_zero_sector[SECTOR_SIZE];
 
 /*
  * Synchronous metadata I/O. @flags is the layer's IOCB_DIRECT or 0, never
- * the file's own O_DIRECT; direct I/O needs @buf 512-aligned (kmalloc of a
- * power of two is naturally aligned).
+ * the file's own O_DIRECT. Direct I/O cannot take a kvec, so @buf (kmalloc
+ * or vmalloc memory) is described page by page in a bvec; it needs @buf
+ * 512-aligned (kmalloc of a power of two is naturally aligned).
  */
 int vhd_file_io(struct file *file, void *buf, size_t len, u64 off,
 		bool write, int flags)
 {
-	struct kvec kv = { .iov_base = buf, .iov_len = len };
+	unsigned int nr = DIV_ROUND_UP(offset_in_page(buf) + len, PAGE_SIZE);
+	struct bio_vec *bv;
 	struct kiocb kiocb;
 	struct iov_iter it;
+	size_t done, chunk;
+	unsigned int i;
 	ssize_t ret;
+	u8 *p = buf;
 
+	bv = kmalloc_array(nr, sizeof(*bv), GFP_NOIO);
+	if (!bv)
+		return -ENOMEM;
+	for (i = 0, done = 0; done < len; i++, done += chunk) {
+		chunk = min_t(size_t, len - done,
+			      PAGE_SIZE - offset_in_page(p + done));
+		bv[i].bv_page = is_vmalloc_addr(p + done) ?
+				vmalloc_to_page(p + done) : virt_to_page(p + done);
+		bv[i].bv_offset = offset_in_page(p + done);
+		bv[i].bv_len = chunk;
+	}
 	init_sync_kiocb(&kiocb, file);
 	kiocb.ki_pos = off;
 	kiocb.ki_flags = (kiocb.ki_flags & ~IOCB_DIRECT) | flags;
-	iov_iter_kvec(&it, write ? ITER_SOURCE : ITER_DEST, &kv, 1, len);
+	iov_iter_bvec(&it, write ? ITER_SOURCE : ITER_DEST, bv, i, len);
 	if (write) {
 		file_start_write(file);
 		ret = call_write_iter(file, &kiocb, &it);
@@ -57,6 +74,7 @@ int vhd_file_io(struct file *file, void *buf, size_t len, u64 off,
 	} else {
 		ret = call_read_iter(file, &kiocb, &it);
 	}
+	kfree(bv);
 	if (ret == -EINVAL && (flags & IOCB_DIRECT))	/* misaligned image */
 		return vhd_file_io(file, buf, len, off, write, 0);
 	if (ret < 0)

@@ -49,10 +49,26 @@ static const char *vhd_type_name(u32 type)
 	}
 }
 
+/* The path now (the file may have been renamed since attach), as loop. */
+static ssize_t vhd_emit_path(struct vhd_layer *l, char *buf)
+{
+	ssize_t len;
+	char *p;
+
+	p = file_path(l->file, buf, PAGE_SIZE - 1);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	len = strlen(p);
+	memmove(buf, p, len);
+	buf[len++] = '\n';
+	buf[len] = 0;
+	return len;
+}
+
 VHD_ATTR_RO(backing_file);
 static ssize_t vhd_backing_file_fn(struct vhd_device *vhd, char *buf)
 {
-	return sysfs_emit(buf, "%s\n", vhd->layers[0].path);
+	return vhd_emit_path(&vhd->layers[0], buf);
 }
 
 VHD_ATTR_RO(type);
@@ -114,7 +130,7 @@ static ssize_t vhd_parent_show(struct device *dev, char *buf, int n)
 
 	mutex_lock(&vhd->lock);
 	if (vhd->state == VHD_BOUND && n < vhd->depth)
-		ret = sysfs_emit(buf, "%s\n", vhd->layers[n].path);
+		ret = vhd_emit_path(&vhd->layers[n], buf);
 	mutex_unlock(&vhd->lock);
 	return ret;
 }
