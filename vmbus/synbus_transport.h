@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * synbus transport interface: what lies under the bus. A transport offers
+ * and rescinds channels, answers open/close/buffer requests and rings the
+ * doorbell both ways. The in-kernel loopback host is one transport; a
+ * transport across a real VM boundary plugs in here without touching client
+ * drivers. Also the ring buffer primitives, shared by the guest side (core)
+ * and host ends (transports).
+ */
+#ifndef _SYNBUS_TRANSPORT_H
+#define _SYNBUS_TRANSPORT_H
+
+#include <linux/list.h>
+#include <linux/types.h>
+#include "synbus.h"
+
+/**
+ * struct synbus_ring_hdr - the 4 KiB header page of a ring (VMBus layout)
+ * @write_index: next byte the writer writes, offset into the data area
+ * @read_index: next byte the reader reads
+ * @interrupt_mask: set by the reader while it drains: writer need not signal
+ * @pending_send_sz: bytes a blocked writer waits for; 0 when none
+ * @reserved1: unused
+ * @feature_bits: SYNBUS_RING_FEAT_*
+ * @reserved2: pads the header to 4096 bytes
+ */
+struct synbus_ring_hdr {
+	u32 write_index;
+	u32 read_index;
+	u32 interrupt_mask;
+	u32 pending_send_sz;
+	u32 reserved1[12];
+	u32 feature_bits;
+	u8 reserved2[4096 - 17 * 4];
+} __packed;
+
+#define SYNBUS_RING_HDR_SIZE	4096
+#define SYNBUS_RING_FEAT_PENDING_SEND_SZ	0x1
+
+/* Descriptor + 8-byte trailer: the smallest packet. */
+#define SYNBUS_PKT_OVERHEAD	(sizeof(struct synbus_pkt_desc) + sizeof(u64))
+
+/**
+ * struct synbus_rb - one end (reader or writer) of one ring
+ * @hdr: shared header page
+ * @data: shared data area
+ * @size: bytes in @data
+ * @priv_index: this end's own index (write index for the writer, read index
+ *	for the reader), kept privately: never re-read from shared memory
+ * @pkt_len: reader: bytes of the packet last peeked, 0 when none
+ */
+struct synbus_rb {
+	struct synbus_ring_hdr *hdr;
+	u8 *data;
+	u32 size;
+	u32 priv_index;
+	u32 pkt_len;
+};
+
+void synbus_rb_init(struct synbus_rb *rb, void *mem, u32 data_size, bool reset);
+int synbus_rb_write(struct synbus_rb *rb, u16 type, u16 flags, u64 trans_id,
+		    const void *data, u32 len, bool *signal);
+int synbus_rb_peek(struct synbus_rb *rb, void *buf, u32 buf_size,
+		   struct synbus_packet *pkt);
+bool synbus_rb_consume(struct synbus_rb *rb);
+int synbus_rb_read_avail(struct synbus_rb *rb);
+int synbus_rb_write_avail(struct synbus_rb *rb);
+void synbus_rb_mask(struct synbus_rb *rb);
+int synbus_rb_unmask(struct synbus_rb *rb);
+bool synbus_rb_set_pending(struct synbus_rb *rb, u32 len);
+void synbus_rb_clear_pending(struct synbus_rb *rb);
+u32 synbus_rb_max_payload(struct synbus_rb *rb);
+
+struct synbus_transport;
+
+/**
+ * struct synbus_transport_ops - what a transport does for the core
+ * @open: the guest opens @ch; the rings are initialised. Answer later
+ *	(any context) with synbus_chan_open_done().
+ * @close: the guest closes @ch; answer with synbus_chan_close_done().
+ * @signal: doorbell guest to host; any context, must not sleep.
+ * @buffer_add: the guest shares @buf; answer with synbus_buffer_done().
+ * @buffer_remove: the guest withdraws @buf; answer with synbus_buffer_done().
+ * @release: the last reference to @ch is gone; free transport state.
+ *
+ * Ops are never called for a channel once it is rescinded and never after
+ * synbus_transport_unregister() returns.
+ */
+struct synbus_transport_ops {
+	int (*open)(struct synbus_channel *ch);
+	void (*close)(struct synbus_channel *ch);
+	void (*signal)(struct synbus_channel *ch);
+	int (*buffer_add)(struct synbus_channel *ch, struct synbus_buffer *buf);
+	int (*buffer_remove)(struct synbus_channel *ch, struct synbus_buffer *buf);
+	void (*release)(struct synbus_channel *ch);
+};
+
+/**
+ * struct synbus_transport - a provider of channels
+ * @name: short name, shown in sysfs
+ * @ops: operations
+ * @channels: channels offered (core private)
+ * @dead: unregistering (core private)
+ */
+struct synbus_transport {
+	const char *name;
+	const struct synbus_transport_ops *ops;
+	struct list_head channels;
+	bool dead;
+};
+
+/**
+ * struct synbus_offer - what a transport offers
+ * @class_id: class GUID
+ * @device_id: instance GUID, unique on the bus
+ * @ring_hint: suggested ring size per direction, or 0
+ * @tp_priv: transport private pointer for the channel
+ */
+struct synbus_offer {
+	guid_t class_id;
+	guid_t device_id;
+	u32 ring_hint;
+	void *tp_priv;
+};
+
+int synbus_transport_register(struct synbus_transport *tp);
+void synbus_transport_unregister(struct synbus_transport *tp);
+
+/* Offer: the device appears asynchronously. Returns a reference. */
+struct synbus_channel *synbus_offer(struct synbus_transport *tp,
+				    const struct synbus_offer *offer);
+/* Withdraw: waiters complete, the device goes away asynchronously. */
+void synbus_rescind(struct synbus_channel *ch);
+void synbus_chan_get(struct synbus_channel *ch);
+void synbus_chan_put(struct synbus_channel *ch);
+void *synbus_chan_tp_priv(struct synbus_channel *ch);
+const guid_t *synbus_chan_device_id(struct synbus_channel *ch);
+const guid_t *synbus_chan_class_id(struct synbus_channel *ch);
+
+void synbus_chan_open_done(struct synbus_channel *ch, int status);
+void synbus_chan_close_done(struct synbus_channel *ch);
+void synbus_buffer_done(struct synbus_buffer *buf, int status);
+/* Doorbell host to guest; any context. */
+void synbus_chan_interrupt(struct synbus_channel *ch);
+/*
+ * Host ends of the open rings: @rx reads what the guest sends, @tx writes
+ * to the guest. Valid from the open op until the close answer / rescind.
+ */
+void synbus_chan_host_rings(struct synbus_channel *ch, struct synbus_rb *rx,
+			    struct synbus_rb *tx);
+/* Wait until offers and rescinds queued so far are processed. */
+void synbus_flush(void);
+
+#endif /* _SYNBUS_TRANSPORT_H */
