@@ -130,9 +130,9 @@ static int check_footers(struct check *c)
 		warnx_("%s: %s", c->path, vhd_strerror(tret));
 		return 1;
 	} else {
+		/* Nothing to go on: the footer decides where the rest is. */
 		report(c, "corruption", "footer: %s", vhd_strerror(tret));
-		c->f = tf;
-		return tret == -VHD_E_CHECKSUM ? 0 : -1;
+		return -1;
 	}
 	if (!vhd_is_sparse(&c->f))
 		return 0;
@@ -282,7 +282,9 @@ static int run_check(struct check *c)
 {
 	int ret;
 
-	c->corrupt = c->leaks = c->warnings = 0;
+	c->corrupt = 0;
+	c->leaks = 0;
+	c->warnings = 0;
 	c->leaked = 0;
 	memset(c->fix, 0, sizeof(c->fix));
 	ret = check_footers(c);
@@ -295,6 +297,7 @@ static int run_check(struct check *c)
 
 static int do_repairs(struct check *c)
 {
+	FILE *out = c->json ? stderr : stdout;
 	u8 buf[VHD_DYNHDR_SIZE];
 	int ret = 0;
 
@@ -306,19 +309,20 @@ static int do_repairs(struct check *c)
 		ret = vhdio_pwrite(c->fd, buf, VHD_FOOTER_SIZE,
 				   c->size - VHD_FOOTER_SIZE);
 		if (!ret)
-			fprintf(c->json ? stderr : stdout, "repaired: footer checksum\n");
+			fprintf(out, "repaired: footer checksum\n");
 		memcpy(c->tail, buf, VHD_FOOTER_SIZE);
 		c->fix[FIX_COPY] = vhd_is_sparse(&c->f);
 	}
 	if (!ret && c->fix[FIX_FOOTER_FROM_COPY]) {
 		ret = vhdio_pwrite(c->fd, c->head, VHD_FOOTER_SIZE, c->size);
 		if (!ret)
-			fprintf(c->json ? stderr : stdout, "repaired: footer restored from the copy at 0\n");
+			fprintf(out, "repaired: %s\n",
+				"footer restored from the copy at 0");
 	}
 	if (!ret && c->fix[FIX_COPY]) {
 		ret = vhdio_pwrite(c->fd, c->tail, VHD_FOOTER_SIZE, 0);
 		if (!ret)
-			fprintf(c->json ? stderr : stdout, "repaired: footer copy at 0 rewritten\n");
+			fprintf(out, "repaired: footer copy at 0 rewritten\n");
 	}
 	if (!ret && c->fix[FIX_HDR_CSUM]) {
 		memcpy(buf, c->hdr, VHD_DYNHDR_SIZE);
@@ -326,7 +330,7 @@ static int do_repairs(struct check *c)
 		ret = vhdio_pwrite(c->fd, buf, VHD_DYNHDR_SIZE,
 				   c->f.data_offset);
 		if (!ret)
-			fprintf(c->json ? stderr : stdout, "repaired: dynamic header checksum\n");
+			fprintf(out, "repaired: dynamic header checksum\n");
 	}
 	if (!ret && c->fix[FIX_LEAK]) {
 		ret = vhdio_pwrite(c->fd, c->tail, VHD_FOOTER_SIZE,
@@ -335,8 +339,8 @@ static int do_repairs(struct check *c)
 						     VHD_FOOTER_SIZE)))
 			ret = vhdio_sys(errno);
 		if (!ret)
-			fprintf(c->json ? stderr : stdout, "repaired: %llu leaked bytes released\n",
-			       (unsigned long long)c->leaked);
+			fprintf(out, "repaired: %llu leaked bytes released\n",
+				(unsigned long long)c->leaked);
 	}
 	if (!ret && fsync(c->fd))
 		ret = vhdio_sys(errno);

@@ -155,7 +155,8 @@ int cmd_convert(int argc, char **argv)
 			}
 			break;
 		case 'h':
-			printf("vhd convert [-f raw|vhd] [-O raw|fixed|dynamic] [-b BLOCK] [--size-rule=RULE] INPUT OUTPUT\n");
+			printf("vhd convert [-f raw|vhd] [-O raw|fixed|dynamic] [-b BLOCK]\n"
+			       "            [--size-rule=RULE] INPUT OUTPUT\n");
 			return 0;
 		default:
 			return 1;

@@ -90,7 +90,8 @@ int cmd_create(int argc, char **argv)
 			sparse = true;
 			break;
 		case 'h':
-			printf("vhd create [-t fixed|dynamic|differencing] -s SIZE [-b BLOCK] [-p PARENT] [--zero] [--sparse] [-f] FILE\n");
+			printf("vhd create [-t fixed|dynamic|differencing] -s SIZE [-b BLOCK]\n"
+			       "           [-p PARENT] [--zero] [--sparse] [-f] FILE\n");
 			return 0;
 		default:
 			return 1;
@@ -109,11 +110,13 @@ int cmd_create(int argc, char **argv)
 		type = VHD_TYPE_DYNAMIC;
 	else if (!strcmp(type_s, "differencing") || !strcmp(type_s, "diff"))
 		type = VHD_TYPE_DIFF;
-	else {
+	else
+		type = VHD_TYPE_NONE;
+	if (type == VHD_TYPE_NONE) {
 		warnx_("unknown type '%s'", type_s);
 		return 1;
 	}
-	if ((type == VHD_TYPE_DIFF) != !!parent_s) {
+	if (type == VHD_TYPE_DIFF ? !parent_s : !!parent_s) {
 		warnx_("-p PARENT goes with (and only with) differencing disks");
 		return 1;
 	}

@@ -215,7 +215,8 @@ int cmd_info(int argc, char **argv)
 			}
 			break;
 		case 'h':
-			printf("vhd info [--output=human|json] [--size-rule=auto|current|chs] FILE\n");
+			printf("vhd info [--output=human|json] "
+			       "[--size-rule=auto|current|chs] FILE\n");
 			return 0;
 		default:
 			return 1;
