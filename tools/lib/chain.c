@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <linux/fs.h>
 
 #include "vhdio.h"
 
@@ -81,19 +83,24 @@ static int vhd_try_parent(const char *path, const u8 uuid[16])
 	u8 buf[VHD_FOOTER_SIZE];
 	struct vhd_footer f;
 	struct stat st;
+	u64 size = 0;
 	int fd, ret = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a locator naming a FIFO must not hang us. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) || S_ISDIR(st.st_mode)) {
+	if (fstat(fd, &st) ||
+	    !(S_ISREG(st.st_mode) || (S_ISBLK(st.st_mode) &&
+				      !ioctl(fd, BLKGETSIZE64, &size)))) {
 		close(fd);
 		return -1;
 	}
-	if (st.st_size >= VHD_FOOTER_SIZE &&
-	    !vhdio_pread(fd, buf, sizeof(buf), st.st_size - VHD_FOOTER_SIZE) &&
-	    !vhd_footer_decode(&f, buf, sizeof(buf), st.st_size,
-			       VHD_SIZE_AUTO))
+	if (S_ISREG(st.st_mode))
+		size = (u64)st.st_size;
+	if (size >= VHD_FOOTER_SIZE &&
+	    !vhdio_pread(fd, buf, sizeof(buf), size - VHD_FOOTER_SIZE) &&
+	    !vhd_footer_decode(&f, buf, sizeof(buf), size, VHD_SIZE_AUTO))
 		ret = !memcmp(f.uuid, uuid, 16);
 	close(fd);
 	return ret;

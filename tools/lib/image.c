@@ -174,8 +174,9 @@ static int vhd_image_open_one(struct vhd_image **out, const char *path,
 		return -VHD_E_NOMEM;
 	}
 	*out = img;
+	/* O_NONBLOCK: never hang on a FIFO named by a locator. */
 	img->fd = open(path, ((flags & VHDIO_RDWR) ? O_RDWR : O_RDONLY) |
-		       O_CLOEXEC);
+		       O_CLOEXEC | O_NONBLOCK);
 	if (img->fd < 0)
 		return vhdio_sys(errno);
 	if (fstat(img->fd, &st))
