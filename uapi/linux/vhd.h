@@ -26,10 +26,10 @@
 #define VHD_TYPE_DIFF		4
 
 /* struct vhd_attach.flags and struct vhd_info.flags */
-#define VHD_FLAG_READ_ONLY	(1U << 0)
-#define VHD_FLAG_DIRECT_IO	(1U << 1)	/* IOCB_DIRECT on the files */
-#define VHD_FLAG_PARTSCAN	(1U << 2)	/* scan partitions on attach */
-#define VHD_FLAG_AUTOCLEAR	(1U << 3)	/* detach on last close */
+#define VHD_FLAG_READ_ONLY	0x1U
+#define VHD_FLAG_DIRECT_IO	0x2U	/* IOCB_DIRECT on the files */
+#define VHD_FLAG_PARTSCAN	0x4U	/* scan partitions on attach */
+#define VHD_FLAG_AUTOCLEAR	0x8U	/* detach on last close */
 #define VHD_FLAG_ALL		0xfU
 
 /**
