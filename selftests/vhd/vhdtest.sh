@@ -108,9 +108,23 @@ vt_sha_dev() {
 	fi
 }
 
-# vt_errno_str NAME: strerror() text for an errno name, as vhdsetup prints.
+# vt_errno_str NAME: strerror() text for an errno name, as vhdsetup prints
+# (glibc's wording; python only for names not listed, it is slow in TCG).
 vt_errno_str() {
-	python3 -c 'import errno, os, sys; print(os.strerror(getattr(errno, sys.argv[1])))' "$1"
+	case "$1" in
+	EINVAL) echo "Invalid argument" ;;
+	EBADMSG) echo "Bad message" ;;
+	EOPNOTSUPP) echo "Operation not supported" ;;
+	EUCLEAN) echo "Structure needs cleaning" ;;
+	EBUSY) echo "Device or resource busy" ;;
+	ENXIO) echo "No such device or address" ;;
+	ENOENT) echo "No such file or directory" ;;
+	EIO) echo "Input/output error" ;;
+	EFBIG) echo "File too large" ;;
+	ESTALE) echo "Stale file handle" ;;
+	ELOOP) echo "Too many levels of symbolic links" ;;
+	*) python3 -c 'import errno, os, sys; print(os.strerror(getattr(errno, sys.argv[1])))' "$1" ;;
+	esac
 }
 
 # vt_expect_attach_errno ERRNO-NAME FILE [OPTS]: attach must fail with it.
