@@ -115,8 +115,8 @@ static u32 util_negotiate(struct synbus_util_dev *ud,
 			return SYNBUS_IC_OK;
 		}
 	}
+	/* A failed renegotiation keeps the version in use. */
 	neg->chosen = 0;
-	ud->version = 0;
 	dev_warn_ratelimited(&ud->sdev->dev, "%s: no common version\n",
 			     ud->svc->name);
 	return SYNBUS_IC_E_VERSION;

@@ -135,10 +135,9 @@ static void vss_daemon_timeout_fn(struct work_struct *work)
 		}
 		break;
 	case VSS_THAWING:
+		/* Keep the THAW queued: the helper may be busy, not dead. */
 		pr_err("backup: helper did not thaw in time\n");
 		ud = vss_take_waiter();
-		vss.state = VSS_IDLE;
-		vss.out_pending = false;
 		break;
 	default:
 		break;
