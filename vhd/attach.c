@@ -47,8 +47,10 @@ static int vhd_attach_args(struct vhd_device *vhd, struct vhd_attach *a,
 	u32 usize;
 	int err, i;
 
-	if (get_user(usize, (u32 __user *)arg))
+	if (get_user(usize, (u32 __user *)arg)) {
+		vhd_warn(vhd, "attach refused: argument not readable");
 		return -EFAULT;
+	}
 	if (usize < VHD_ATTACH_SIZE_VER0) {
 		vhd_warn(vhd, "attach refused: struct size %u too small", usize);
 		return -EINVAL;
@@ -59,8 +61,9 @@ static int vhd_attach_args(struct vhd_device *vhd, struct vhd_attach *a,
 	}
 	err = copy_struct_from_user(a, sizeof(*a), arg, usize);
 	if (err) {
-		if (err == -E2BIG)
-			vhd_warn(vhd, "attach refused: unknown non-zero fields");
+		vhd_warn(vhd, "attach refused: %s",
+			 err == -E2BIG ? "unknown non-zero fields" :
+			 "argument not readable");
 		return err;
 	}
 	if (a->__pad) {
@@ -114,7 +117,7 @@ static int vhd_open_chain(struct vhd_device *vhd, const struct vhd_attach *a,
 	int depth = 0, err = 0, i, j;
 
 	layers = kcalloc(a->nr_fds, sizeof(*layers), GFP_KERNEL);
-	if (!layers)
+	if (!layers)	/* the allocator has already said why */
 		return -ENOMEM;
 
 	for (i = 0; i < a->nr_fds; i++) {
@@ -169,8 +172,11 @@ static int vhd_open_chain(struct vhd_device *vhd, const struct vhd_attach *a,
 		err = vhd_layer_open(vhd, &layers[i], use, i == 0, &why);
 		depth = i + 1;	/* close it on failure too */
 		if (err) {
-			vhd_warn(vhd, "attach refused: image %d (%s): %s", i,
-				 layers[i].path ?: "?", why ?: "invalid");
+			vhd_warn(vhd, "attach refused: image %d (%s): %s (%d)", i,
+				 layers[i].path ?: "?",
+				 why ?: (err == -ENOMEM ? "out of memory" :
+					 err == -EINTR ? "interrupted" :
+					 "cannot load metadata"), err);
 			goto fail;
 		}
 		if (i > 0) {
@@ -423,8 +429,10 @@ int vhd_ioctl_info(struct vhd_device *vhd, void __user *arg)
 	u32 usize;
 	int err;
 
-	if (get_user(usize, (u32 __user *)arg))
+	if (get_user(usize, (u32 __user *)arg)) {
+		vhd_warn(vhd, "get_info refused: argument not readable");
 		return -EFAULT;
+	}
 	if (usize < VHD_INFO_SIZE_VER0) {
 		vhd_warn(vhd, "get_info refused: struct size %u too small", usize);
 		return -EINVAL;
@@ -449,7 +457,9 @@ int vhd_ioctl_info(struct vhd_device *vhd, void __user *arg)
 	memcpy(info.unique_id, top->footer.uuid, sizeof(info.unique_id));
 	mutex_unlock(&vhd->lock);
 
-	if (copy_to_user(arg, &info, info.size))
+	if (copy_to_user(arg, &info, info.size)) {
+		vhd_warn(vhd, "get_info refused: argument not writable");
 		return -EFAULT;
+	}
 	return 0;
 }
