@@ -3,7 +3,8 @@
 # Malformed images are refused at ATTACH with the errno the format library
 # assigns to the defect (vhd/lib/error.c), each made from a valid image by
 # changing one field (checksums recomputed unless the checksum is the
-# defect), and the device stays free and usable afterwards.
+# defect), with one kernel log line naming device, file and reason, and the
+# device stays free and usable afterwards.
 . "$SRC/selftests/lib.sh"
 . "$SRC/selftests/vhd/vhdtest.sh"
 vt_setup
@@ -37,6 +38,10 @@ bad() {
 	eval "$4" || ksft_fail "cannot corrupt: $4"
 	echo "# $n: $3"
 	vt_expect_attach_errno "$1" $F
+	# One kernel line naming the device, the file and the reason.
+	local lines
+	lines=$(dmesg | grep -c "vhd[0-9]*: attach refused: .*/$F)")
+	[ "$lines" = 1 ] || ksft_fail "$F: $lines kernel lines naming the refusal, expected 1"
 }
 
 bad EINVAL dyn.vhd "footer cookie" '$P $F footer 0 8 str:conectiy'
