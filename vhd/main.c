@@ -190,6 +190,8 @@ static int vhd_add(int i)
 	}
 	vhd->disk = disk;
 	blk_queue_max_hw_sectors(disk->queue, VHD_MAX_IO_SECTORS);
+	/* Backing files take any bvec: let 8 MiB of 4 KiB pages through. */
+	blk_queue_max_segments(disk->queue, VHD_MAX_IO_SECTORS >> 3);
 	blk_queue_logical_block_size(disk->queue, SECTOR_SIZE);
 	blk_queue_physical_block_size(disk->queue, 4096);
 	blk_queue_io_min(disk->queue, 4096);
