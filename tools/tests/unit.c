@@ -662,7 +662,7 @@ static void t_bat_full_2040g(void)
 	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	printf("  BAT check of %u allocated entries: %ld ms\n", n, ms);
 	CHECK_EQ(st.allocated, n);
-	CHECK(ms < 5000);
+	CHECK(ms < 30000);	/* O(n^2) would take hours */
 	vhd_bat_set(bat, perm[n / 2] ^ 1, 8199 + perm[n / 2] * 4097U + 4096);
 	CHECK_EQ(vhd_bat_validate(&f, &h, fsize, bat, &st),
 		 -VHD_E_BLOCK_OVERLAP);
