@@ -233,6 +233,12 @@ t_fixtures() {
 			stored=$(sed -nE 's/.*stored (0x[0-9a-f]+), computed (0x[0-9a-f]+).*/\1 \2/p' <<< "$notes")
 			grep -q "stored ${stored% *}, computed ${stored#* })" out ||
 				die "$f: checksums in check output: $(head -n 1 out)"
+			# Repaired, it has the listed type and size.
+			cp "$f" fixed-"$f"
+			"$VHD" check --repair fixed-"$f" > /dev/null
+			"$VHD" info --output=json fixed-"$f" > "$f.json"
+			[ "$(jget "$f.json" type)" = "$type" ] || die "$f: type after repair"
+			[ "$(jget "$f.json" virtual-size)" = "$size" ] || die "$f: size after repair"
 			echo "$f: refused: footer checksum mismatch ($stored)"
 		elif [[ $notes == *"parent not found"* ]]; then
 			"$VHD" info --output=json "$f" > "$f.json" && die "$f: chain should fail"
