@@ -227,6 +227,8 @@ void synbus_chan_kick(struct synbus_channel *ch);
  * @node: on the channel's list (core private)
  * @done: host acknowledgement (core private)
  * @status: acknowledgement status (core private)
+ * @awaiting: an answer is expected (core private)
+ * @orphan: freed by the driver, kept until the host lets go (core private)
  */
 struct synbus_buffer {
 	void *vaddr;
@@ -236,6 +238,8 @@ struct synbus_buffer {
 	struct list_head node;
 	struct completion done;
 	int status;
+	bool awaiting;
+	bool orphan;
 };
 
 /*

@@ -70,6 +70,8 @@ int synbus_rb_unmask(struct synbus_rb *rb);
 bool synbus_rb_set_pending(struct synbus_rb *rb, u32 len);
 void synbus_rb_clear_pending(struct synbus_rb *rb);
 u32 synbus_rb_max_payload(struct synbus_rb *rb);
+/* Fault injection only: copy raw bytes and publish the write index. */
+void synbus_rb_write_raw(struct synbus_rb *rb, const void *data, u32 len);
 
 struct synbus_transport;
 
@@ -100,12 +102,14 @@ struct synbus_transport_ops {
  * @name: short name, shown in sysfs
  * @ops: operations
  * @channels: channels offered (core private)
+ * @node: on the list of transports (core private)
  * @dead: unregistering (core private)
  */
 struct synbus_transport {
 	const char *name;
 	const struct synbus_transport_ops *ops;
 	struct list_head channels;
+	struct list_head node;
 	bool dead;
 };
 
@@ -139,7 +143,8 @@ const guid_t *synbus_chan_class_id(struct synbus_channel *ch);
 
 void synbus_chan_open_done(struct synbus_channel *ch, int status);
 void synbus_chan_close_done(struct synbus_channel *ch);
-void synbus_buffer_done(struct synbus_buffer *buf, int status);
+/* Answer for buffer_add/buffer_remove of the buffer with @handle. */
+void synbus_buffer_done(struct synbus_channel *ch, u32 handle, int status);
 /* Doorbell host to guest; any context. */
 void synbus_chan_interrupt(struct synbus_channel *ch);
 /*

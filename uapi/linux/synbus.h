@@ -17,10 +17,13 @@
 
 #define SYNBUS_IOC_MAGIC	0xB9
 
+/* Offer flags. */
+#define SYNBUS_OFFER_F_RESCIND	0x1	/* rescind right after the offer */
+
 /**
  * struct synbus_loop_offer - offer a device
  * @size: sizeof(struct synbus_loop_offer)
- * @flags: 0
+ * @flags: SYNBUS_OFFER_F_*
  * @class_id: class GUID
  * @device_id: instance GUID; all zero picks a random one, returned here
  * @ring_hint: ring bytes per direction suggested to the driver, 0 = default
