@@ -50,3 +50,14 @@ ksft_cmp_sha() {
 	got=$(sha256sum < "$1" | cut -d' ' -f1)
 	[ "$got" = "$2" ] || ksft_fail "$1: sha256 $got, expected $2"
 }
+
+# ksft_load_ko DIR/NAME [ARGS...]: insmod $KMOD_ROOT/DIR/NAME.ko unless NAME
+# is loaded (for modules whose folder is not named after them).
+ksft_load_ko() {
+	local path=$1 name
+	shift
+	name=$(basename "$path")
+	[ -d "/sys/module/$name" ] && return 0
+	insmod "${KMOD_ROOT:-$SRC}/$path.ko" "$@" ||
+		ksft_fail "insmod $path failed"
+}
