@@ -56,5 +56,5 @@ svc_wait 10 svc_done $SVC_WRITER || ksft_fail "write 2 blocked after thaw"
 # The daemon exits cleanly and unregisters.
 kill $SVC_VSSD
 wait $SVC_VSSD || ksft_fail "daemon exit status"
-svc_wait 5 test "$(svc_attr backup backup_daemon)" = 0 || ksft_fail "daemon still registered"
+svc_until 5 '[ "$(svc_attr backup backup_daemon)" = 0 ]' || ksft_fail "daemon still registered"
 ksft_pass "backup freeze/thaw"

@@ -29,6 +29,10 @@ svc_cleanup() {
 		wait "$p" 2>/dev/null
 	done
 	[ -n "$SVC_MNT" ] && umount "$SVC_MNT" 2>/dev/null
+	if [ -s "$SCRATCH/vssd.log" ]; then
+		echo "--- synbus-vssd log:"
+		cat "$SCRATCH/vssd.log"
+	fi
 	rmmod synbus_util_host 2>/dev/null
 	rmmod synbus_util 2>/dev/null
 	rmmod synbus_loop 2>/dev/null
@@ -54,14 +58,26 @@ svc_setup() {
 	[ -d $SVC_HOST ] || ksft_fail "$SVC_HOST missing"
 }
 
+# svc_until SECONDS 'EXPR': re-evaluate the shell EXPR every 0.1 s until
+# it is true (svc_wait would expand "$(...)" arguments only once).
+svc_until() {
+	local _svc_ticks=$(($1 * 10))
+	while [ $_svc_ticks -gt 0 ]; do
+		eval "$2" 2>/dev/null && return 0
+		sleep 0.1
+		_svc_ticks=$((_svc_ticks - 1))
+	done
+	return 1
+}
+
 # svc_wait SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
 svc_wait() {
-	local n=$(($1 * 10))
+	local _svc_ticks=$(($1 * 10))
 	shift
-	while [ $n -gt 0 ]; do
+	while [ $_svc_ticks -gt 0 ]; do
 		"$@" 2>/dev/null && return 0
 		sleep 0.1
-		n=$((n - 1))
+		_svc_ticks=$((_svc_ticks - 1))
 	done
 	return 1
 }
@@ -147,10 +163,12 @@ svc_fs() {
 
 # svc_vssd [ARGS...]: start the helper daemon on $SVC_MNT, wait for it.
 svc_vssd() {
+	local regs
+	regs=$(grep -c registered "$SCRATCH/vssd.log" 2>/dev/null)
 	synbus-vssd -n -m "$SVC_MNT" "$@" 2>> "$SCRATCH/vssd.log" &
 	SVC_VSSD=$!
 	SVC_PIDS+=("$SVC_VSSD")
-	svc_wait 10 grep -q registered "$SCRATCH/vssd.log" ||
+	svc_until 20 '[ "$(grep -c registered "$SCRATCH/vssd.log")" -gt "${regs:-0}" ]' ||
 		ksft_fail "synbus-vssd did not register"
 }
 
@@ -167,4 +185,9 @@ svc_running() {
 
 svc_done() {
 	! kill -0 "$1" 2>/dev/null
+}
+
+# svc_klog PATTERN: the kernel log has PATTERN (re-read on every call).
+svc_klog() {
+	dmesg | grep -q "$1"
 }

@@ -13,15 +13,15 @@ svc_offer shutdown
 
 [ "$(svc_attr shutdown shutdown_last)" = none ] || ksft_fail "request before any"
 echo poweroff > $SVC_HOST/shutdown/request || ksft_fail "poweroff request failed"
-svc_wait 5 test "$(svc_attr shutdown shutdown_last)" = poweroff ||
+svc_until 5 '[ "$(svc_attr shutdown shutdown_last)" = poweroff ]' ||
 	ksft_fail "guest did not record poweroff"
-svc_wait 5 grep -q "host requested poweroff (dry run)" <(dmesg) ||
+svc_wait 5 svc_klog "host requested poweroff (dry run)" ||
 	ksft_fail "no dry-run poweroff message"
 
 echo "reboot force" > $SVC_HOST/shutdown/request || ksft_fail "reboot request failed"
-svc_wait 5 test "$(svc_attr shutdown shutdown_last)" = reboot ||
+svc_until 5 '[ "$(svc_attr shutdown shutdown_last)" = reboot ]' ||
 	ksft_fail "guest did not record reboot"
-svc_wait 5 grep -q "host requested reboot (dry run)" <(dmesg) ||
+svc_wait 5 svc_klog "host requested reboot (dry run)" ||
 	ksft_fail "no dry-run reboot message"
 [ "$(svc_attr shutdown shutdown_count)" = 2 ] ||
 	ksft_fail "count $(svc_attr shutdown shutdown_count), expected 2"
@@ -34,13 +34,13 @@ case "$err" in *"Invalid argument"*) ;; *) ksft_fail "halt: $err" ;; esac
 # answers E_INVAL (2) and does nothing.
 rej=$(svc_attr shutdown ic_rejected)
 svc_inject shutdown "$(svc_msg 3 1 8 0 65536 0)$(svc_le 4 7)$(svc_le 4 0)"
-svc_wait 5 test "$(svc_counter shutdown stray)" = 1 || ksft_fail "no answer to bad action"
+svc_until 5 '[ "$(svc_counter shutdown stray)" = 1 ]' || ksft_fail "no answer to bad action"
 [ "$(svc_counter shutdown stray_status)" = 2 ] ||
 	ksft_fail "bad action: status $(svc_counter shutdown stray_status)"
 [ "$(svc_attr shutdown shutdown_count)" = 2 ] || ksft_fail "bad action was acted on"
 # Unknown flags are refused too.
 svc_inject shutdown "$(svc_msg 3 1 8 0 65536 0)$(svc_le 4 0)$(svc_le 4 0x80)"
-svc_wait 5 test "$(svc_counter shutdown stray)" = 2 || ksft_fail "no answer to bad flags"
+svc_until 5 '[ "$(svc_counter shutdown stray)" = 2 ]' || ksft_fail "no answer to bad flags"
 [ "$(svc_attr shutdown shutdown_count)" = 2 ] || ksft_fail "bad flags were acted on"
 [ "$(svc_attr shutdown ic_rejected)" -ge "$rej" ] || ksft_fail "rejected counter"
 

@@ -41,6 +41,7 @@ svc_wait 10 svc_done $SVC_WRITER || ksft_fail "left frozen after unbind"
 err=$(svc_host_write backup request thaw) && ksft_fail "thaw after unbind worked"
 echo "$name" > $SVC_DRV/bind || ksft_fail "bind"
 svc_wait 10 svc_negotiated backup || ksft_fail "no renegotiation"
+svc_until 10 '[ "$(svc_attr backup backup_state)" = idle ]' || ksft_fail "state after unbind"
 echo freeze > $B/request || ksft_fail "freeze after rebind"
 echo thaw > $B/request || ksft_fail "thaw after rebind"
 svc_rescind backup
@@ -58,9 +59,11 @@ for s in heartbeat shutdown timesync backup; do svc_offer $s; done
 kill $SVC_VSSD
 wait $SVC_VSSD
 rmmod synbus_util_host || ksft_fail "rmmod synbus_util_host"
+gone() {
+	! svc_gdev "$1" > /dev/null
+}
 for s in heartbeat shutdown timesync backup; do
-	svc_wait 5 sh -c "! ls $SVC_BUS/devices/*/class_id >/dev/null 2>&1 || ! grep -q ${SVC_CLASS[$s]} $SVC_BUS/devices/*/class_id" ||
-		ksft_fail "$s device survived the host module"
+	svc_wait 5 gone $s || ksft_fail "$s device survived the host module"
 done
 
 # 5. Unload the guest driver with every service bound, then reload.

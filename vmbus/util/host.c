@@ -22,6 +22,8 @@
 #define IC_HDR_LEN	sizeof(struct synbus_ic_hdr)
 #define UH_NEGOTIATE_TIMEOUT	(5 * HZ)
 #define UH_SEND_TIMEOUT		HZ
+#define UH_NEGOTIATE_RETRY	msecs_to_jiffies(20)
+#define UH_NEGOTIATE_TRIES	50
 
 static struct uh_svc *const uh_all[] = {
 	&uh_heartbeat, &uh_shutdown, &uh_timesync, &uh_vss,
@@ -153,7 +155,8 @@ void uh_rearm(struct uh_svc *s)
 
 static void uh_negotiate(struct work_struct *work)
 {
-	struct uh_svc *s = container_of(work, struct uh_svc, negotiate_work);
+	struct uh_svc *s = container_of(to_delayed_work(work), struct uh_svc,
+					negotiate_work);
 	struct synbus_ic_negotiate neg = {
 		.count = cpu_to_le16(1),
 		.versions[0] = cpu_to_le32(s->version),
@@ -162,6 +165,11 @@ static void uh_negotiate(struct work_struct *work)
 
 	ret = uh_transact(s, SYNBUS_IC_NEGOTIATE, &neg, sizeof(neg),
 			  UH_NEGOTIATE_TIMEOUT);
+	/* open() runs before the loopback host marks the channel writable. */
+	if (ret == -ENOTCONN && s->negotiate_tries--) {
+		schedule_delayed_work(&s->negotiate_work, UH_NEGOTIATE_RETRY);
+		return;
+	}
 	if (ret || le32_to_cpu(neg.chosen) != s->version) {
 		pr_warn("%s: negotiation failed: %d\n", s->hs.name, ret);
 		return;
@@ -187,8 +195,10 @@ int uh_open(struct uh_svc *s, struct synbus_host_chan *hc)
 		synbus_host_set_drvdata(hc, s);
 	}
 	spin_unlock(&s->lock);
-	if (!ret)
-		schedule_work(&s->negotiate_work);
+	if (!ret) {
+		s->negotiate_tries = UH_NEGOTIATE_TRIES;
+		schedule_delayed_work(&s->negotiate_work, 0);
+	}
 	return ret;
 }
 
@@ -211,7 +221,7 @@ static void uh_close(struct synbus_host_chan *hc)
 	s->negotiated = 0;
 	spin_unlock(&s->lock);
 	mutex_unlock(&s->xfer);
-	cancel_work_sync(&s->negotiate_work);
+	cancel_delayed_work_sync(&s->negotiate_work);
 	cancel_delayed_work_sync(&s->tick);
 }
 
@@ -402,10 +412,15 @@ static const struct attribute_group uh_common_group = {
 	.attrs = uh_common_attrs,
 };
 
+/* Services without a periodic sender still get a valid work function. */
+static void uh_no_tick(struct work_struct *work)
+{
+}
+
 static void uh_svc_exit(struct uh_svc *s)
 {
 	synbus_loop_unregister_service(&s->hs);
-	cancel_work_sync(&s->negotiate_work);
+	cancel_delayed_work_sync(&s->negotiate_work);
 	cancel_delayed_work_sync(&s->tick);
 	kobject_put(s->kobj);
 }
@@ -417,8 +432,8 @@ static int uh_svc_init(struct uh_svc *s)
 	spin_lock_init(&s->lock);
 	mutex_init(&s->xfer);
 	init_completion(&s->resp_done);
-	INIT_WORK(&s->negotiate_work, uh_negotiate);
-	INIT_DELAYED_WORK(&s->tick, s->tick_fn);
+	INIT_DELAYED_WORK(&s->negotiate_work, uh_negotiate);
+	INIT_DELAYED_WORK(&s->tick, s->tick_fn ?: uh_no_tick);
 	s->hs.owner = THIS_MODULE;
 	s->hs.close = uh_close;
 	s->hs.on_packet = uh_packet;

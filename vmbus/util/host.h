@@ -40,6 +40,7 @@
  * @resp: the awaited response
  * @resp_len: its length; negative errno when the channel closed
  * @negotiate_work: negotiates after open
+ * @negotiate_tries: attempts left while the channel is not yet writable
  * @tick: periodic sender (heartbeat, time samples)
  * @period_ms: @tick period, 0 off
  * @bad: responses rejected as malformed
@@ -67,7 +68,8 @@ struct uh_svc {
 	struct completion resp_done;
 	u8 resp[SYNBUS_IC_MAX_PKT] __aligned(8);
 	int resp_len;
-	struct work_struct negotiate_work;
+	struct delayed_work negotiate_work;
+	unsigned int negotiate_tries;
 	struct delayed_work tick;
 	unsigned int period_ms;
 	u64 bad;
