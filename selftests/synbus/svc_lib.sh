@@ -40,12 +40,18 @@ svc_cleanup() {
 	return 0
 }
 
+# svc_insmod NAME [ARGS...]: synbus*.ko from vmbus/, synbus_util*.ko from
+# vmbus/util/.
 svc_insmod() {
-	local name=$1
+	local name=$1 ko
 	shift
 	[ -d "/sys/module/$name" ] && return 0
-	[ -f "$SVC_KO/$name.ko" ] || ksft_skip "$SVC_KO/$name.ko not built"
-	insmod "$SVC_KO/$name.ko" "$@" || ksft_fail "insmod $name $*"
+	case $name in
+	synbus_util*) ko=$SVC_KO/util/$name.ko ;;
+	*) ko=$SVC_KO/$name.ko ;;
+	esac
+	[ -f "$ko" ] || ksft_skip "$ko not built"
+	insmod "$ko" "$@" || ksft_fail "insmod $name $*"
 }
 
 # svc_setup [synbus_util args...]
