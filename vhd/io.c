@@ -23,6 +23,13 @@ struct vhd_sub {
 	struct vhd_cmd *cmd;
 	struct vhd_layer *layer;
 	size_t len;
+	long ret;
+	/*
+	 * Submitter + completion: the file system may complete the kiocb
+	 * before ->read_iter returns and still touch it afterwards (ext4
+	 * calls file_accessed(iocb->ki_filp)), as loop's cmd->ref handles.
+	 */
+	atomic_t ref;
 	/* a write of sectors not yet marked in the block's bitmap */
 	u32 mark_blk;
 	u32 mark_first;
@@ -64,16 +71,19 @@ static void vhd_complete_rq(struct request *rq)
 	blk_mq_end_request(rq, sts);
 }
 
-static void vhd_sub_done(struct kiocb *iocb, long ret)
+static void vhd_sub_put(struct vhd_sub *sub)
 {
-	struct vhd_sub *sub = container_of(iocb, struct vhd_sub, iocb);
 	struct vhd_cmd *cmd = sub->cmd;
+	long ret;
 
+	if (!atomic_dec_and_test(&sub->ref))
+		return;
+	ret = sub->ret;	/* ordered by the full barrier of the decrement */
 	if (ret != sub->len) {
 		int err = ret < 0 ? ret : -EIO;
 
 		vhd_warn(cmd->vhd, "I/O error %d on %s at offset %llu", err,
-			 sub->layer->path, iocb->ki_pos);
+			 sub->layer->path, sub->iocb.ki_pos);
 		vhd_cmd_error(cmd, err);
 	} else if (sub->mark_count) {
 		vhd_mark_written(sub->layer, sub->mark_blk, sub->mark_first,
@@ -81,6 +91,14 @@ static void vhd_sub_done(struct kiocb *iocb, long ret)
 	}
 	kfree(sub);
 	vhd_cmd_put(cmd);
+}
+
+static void vhd_sub_done(struct kiocb *iocb, long ret)
+{
+	struct vhd_sub *sub = container_of(iocb, struct vhd_sub, iocb);
+
+	sub->ret = ret;
+	vhd_sub_put(sub);
 }
 
 /* The request's bytes [off, off + len) as an iterator. */
@@ -133,6 +151,7 @@ static void vhd_sub_io(struct vhd_map *m, struct vhd_layer *l, u64 pos,
 		.ki_ioprio = req_get_ioprio(m->rq),
 	};
 	vhd_iter(m, &it, off, sub->len);
+	atomic_set(&sub->ref, 2);
 	atomic_inc(&cmd->ref);
 	if (m->dir == ITER_SOURCE)
 		ret = call_write_iter(l->file, &sub->iocb, &it);
@@ -140,6 +159,7 @@ static void vhd_sub_io(struct vhd_map *m, struct vhd_layer *l, u64 pos,
 		ret = call_read_iter(l->file, &sub->iocb, &it);
 	if (ret != -EIOCBQUEUED)
 		vhd_sub_done(&sub->iocb, ret);
+	vhd_sub_put(sub);
 }
 
 /* Read @nr sectors at @sector as seen from layer @level into @off. */
