@@ -29,23 +29,20 @@ static void synbus_buffer_destroy(struct synbus_buffer *buf)
 static int synbus_buffer_call(struct synbus_channel *ch, struct synbus_buffer *buf,
 			      bool add)
 {
-	int idx, ret;
+	long tmo = msecs_to_jiffies(READ_ONCE(synbus_ack_timeout_ms));
+	int ret = -ENODEV;
 
 	reinit_completion(&buf->done);
 	spin_lock_irq(&ch->buf_lock);
 	buf->awaiting = true;
 	buf->status = -ETIMEDOUT;
 	spin_unlock_irq(&ch->buf_lock);
-	if (!synbus_tp_enter(ch, &idx)) {
-		ret = -ENODEV;
-		goto out;
-	}
-	ret = add ? ch->tp->ops->buffer_add(ch, buf) : ch->tp->ops->buffer_remove(ch, buf);
-	synbus_tp_exit(idx);
-	if (!ret && !wait_for_completion_timeout(&buf->done,
-						 msecs_to_jiffies(READ_ONCE(synbus_ack_timeout_ms))))
+	if (add)
+		synbus_tp_call(ch, ret = ch->tp->ops->buffer_add(ch, buf));
+	else
+		synbus_tp_call(ch, ret = ch->tp->ops->buffer_remove(ch, buf));
+	if (!ret && !wait_for_completion_timeout(&buf->done, tmo))
 		ret = -ETIMEDOUT;
-out:
 	spin_lock_irq(&ch->buf_lock);
 	buf->awaiting = false;
 	if (!ret)

@@ -55,7 +55,7 @@ synbus_match_id(struct synbus_driver *drv, struct synbus_device *sdev)
 
 static int synbus_match(struct device *dev, struct device_driver *drv)
 {
-	return synbus_match_id(to_synbus_driver(drv), to_synbus_device(dev)) != NULL;
+	return !!synbus_match_id(to_synbus_driver(drv), to_synbus_device(dev));
 }
 
 static int synbus_uevent(struct device *dev, struct kobj_uevent_env *env)
@@ -179,25 +179,36 @@ static const struct attribute_group synbus_dev_group = {
 	.attrs = synbus_dev_attrs,
 };
 
-/* Per-channel statistics under <device>/channel/. */
-#define SYNBUS_CHAN_COUNTER(name)					\
-static ssize_t name##_show(struct device *dev,				\
-			   struct device_attribute *attr, char *buf)	\
-{									\
-	struct synbus_channel *ch = to_synbus_device(dev)->channel;	\
-									\
-	return sysfs_emit(buf, "%lld\n", atomic64_read(&ch->name));	\
-}									\
-static DEVICE_ATTR_RO(name)
+/* Per-channel statistics under <device>/channel/: counters by offset. */
+struct synbus_ctr_attr {
+	struct device_attribute attr;
+	size_t off;
+};
 
-SYNBUS_CHAN_COUNTER(interrupts);
-SYNBUS_CHAN_COUNTER(events);
-SYNBUS_CHAN_COUNTER(intr_in_full);
-SYNBUS_CHAN_COUNTER(intr_out_empty);
-SYNBUS_CHAN_COUNTER(out_full_first);
-SYNBUS_CHAN_COUNTER(out_full_total);
-SYNBUS_CHAN_COUNTER(resets);
-SYNBUS_CHAN_COUNTER(bad_completions);
+static ssize_t synbus_counter_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	struct synbus_ctr_attr *ca = container_of(attr, struct synbus_ctr_attr, attr);
+	atomic64_t *v = (void *)((u8 *)to_synbus_device(dev)->channel + ca->off);
+
+	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(v));
+}
+
+#define SYNBUS_CTR(var, str, field)					\
+static struct synbus_ctr_attr var = {					\
+	.attr = { .attr = { .name = str, .mode = 0444 },		\
+		  .show = synbus_counter_show },			\
+	.off = offsetof(struct synbus_channel, field),			\
+}
+
+SYNBUS_CTR(ctr_interrupts, "interrupts", interrupts);
+SYNBUS_CTR(ctr_events, "events", events);
+SYNBUS_CTR(ctr_intr_in_full, "intr_in_full", intr_in_full);
+SYNBUS_CTR(ctr_intr_out_empty, "intr_out_empty", intr_out_empty);
+SYNBUS_CTR(ctr_out_full_first, "out_full_first", out_full_first);
+SYNBUS_CTR(ctr_out_full_total, "out_full_total", out_full_total);
+SYNBUS_CTR(ctr_resets, "resets", resets);
+SYNBUS_CTR(ctr_bad_completions, "bad_completions", bad_completions);
 
 enum synbus_ring_stat { RS_IN_MASK, RS_OUT_MASK, RS_READ_AVAIL, RS_WRITE_AVAIL };
 
@@ -252,19 +263,19 @@ static ssize_t cpu_show(struct device *dev, struct device_attribute *attr,
 static DEVICE_ATTR_RO(cpu);
 
 static struct attribute *synbus_chan_attrs[] = {
-	&dev_attr_interrupts.attr,
-	&dev_attr_events.attr,
+	&ctr_interrupts.attr.attr,
+	&ctr_events.attr.attr,
 	&dev_attr_in_mask.attr,
 	&dev_attr_out_mask.attr,
 	&dev_attr_read_avail.attr,
 	&dev_attr_write_avail.attr,
-	&dev_attr_intr_in_full.attr,
-	&dev_attr_intr_out_empty.attr,
-	&dev_attr_out_full_first.attr,
-	&dev_attr_out_full_total.attr,
+	&ctr_intr_in_full.attr.attr,
+	&ctr_intr_out_empty.attr.attr,
+	&ctr_out_full_first.attr.attr,
+	&ctr_out_full_total.attr.attr,
 	&dev_attr_cpu.attr,
-	&dev_attr_resets.attr,
-	&dev_attr_bad_completions.attr,
+	&ctr_resets.attr.attr,
+	&ctr_bad_completions.attr.attr,
 	NULL,
 };
 

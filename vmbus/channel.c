@@ -18,27 +18,12 @@
 #include <linux/vmalloc.h>
 #include "internal.h"
 
-DEFINE_STATIC_SRCU(synbus_srcu);
+DEFINE_SRCU(synbus_srcu);
 static DEFINE_SPINLOCK(synbus_list_lock);	/* transports' channel lists */
 static DECLARE_WAIT_QUEUE_HEAD(synbus_release_wq);
 static LIST_HEAD(synbus_transports);
 
 #define SYNBUS_RING_MAX	(16U << 20)
-
-bool synbus_tp_enter(struct synbus_channel *ch, int *idx)
-{
-	*idx = srcu_read_lock(&synbus_srcu);
-	if (READ_ONCE(ch->rescinded)) {
-		srcu_read_unlock(&synbus_srcu, *idx);
-		return false;
-	}
-	return true;
-}
-
-void synbus_tp_exit(int idx)
-{
-	srcu_read_unlock(&synbus_srcu, idx);
-}
 
 static long synbus_ack_jiffies(void)
 {
@@ -47,13 +32,8 @@ static long synbus_ack_jiffies(void)
 
 static void synbus_signal_host(struct synbus_channel *ch)
 {
-	int idx;
-
-	if (!synbus_tp_enter(ch, &idx))
-		return;
-	atomic64_inc(&ch->events);
-	ch->tp->ops->signal(ch);
-	synbus_tp_exit(idx);
+	if (synbus_tp_call(ch, ch->tp->ops->signal(ch)))
+		atomic64_inc(&ch->events);
 }
 
 /* Fail every outstanding request with @status. */
@@ -184,17 +164,14 @@ static void synbus_chan_error(struct synbus_channel *ch, const char *why)
 /* Ask the host to open and wait for the answer. Caller holds ch->mutex. */
 static int synbus_host_open(struct synbus_channel *ch)
 {
-	int idx, ret;
+	int ret = -ENODEV;
 
 	reinit_completion(&ch->open_done);
 	spin_lock_irq(&ch->lock);
 	ch->awaiting_open = true;
 	ch->open_status = -ETIMEDOUT;
 	spin_unlock_irq(&ch->lock);
-	if (!synbus_tp_enter(ch, &idx))
-		return -ENODEV;
-	ret = ch->tp->ops->open(ch);
-	synbus_tp_exit(idx);
+	synbus_tp_call(ch, ret = ch->tp->ops->open(ch));
 	if (!ret && !wait_for_completion_timeout(&ch->open_done, synbus_ack_jiffies()))
 		ret = -ETIMEDOUT;
 	spin_lock_irq(&ch->lock);
@@ -213,18 +190,14 @@ static int synbus_host_open(struct synbus_channel *ch)
 static bool synbus_host_close(struct synbus_channel *ch)
 {
 	bool done = true;
-	int idx;
 
 	reinit_completion(&ch->close_done);
 	spin_lock_irq(&ch->lock);
 	ch->awaiting_close = true;
 	spin_unlock_irq(&ch->lock);
-	if (synbus_tp_enter(ch, &idx)) {
-		ch->tp->ops->close(ch);
-		synbus_tp_exit(idx);
+	if (synbus_tp_call(ch, ch->tp->ops->close(ch)))
 		done = wait_for_completion_timeout(&ch->close_done,
 						   synbus_ack_jiffies());
-	}
 	spin_lock_irq(&ch->lock);
 	ch->awaiting_close = false;
 	done = done || ch->rescinded;

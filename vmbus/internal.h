@@ -7,6 +7,7 @@
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
+#include <linux/srcu.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -122,8 +123,21 @@ extern struct workqueue_struct *synbus_io_wq;
 extern unsigned int synbus_ack_timeout_ms;
 extern const struct attribute_group synbus_chan_group;
 
-bool synbus_tp_enter(struct synbus_channel *ch, int *idx);
-void synbus_tp_exit(int idx);
+extern struct srcu_struct synbus_srcu;
+
+/*
+ * Run @call (a transport op on @ch) unless @ch is rescinded, inside the
+ * SRCU section synbus_transport_unregister() waits for. True if it ran.
+ */
+#define synbus_tp_call(ch, call) ({					\
+	int __idx = srcu_read_lock(&synbus_srcu);			\
+	bool __ok = !READ_ONCE((ch)->rescinded);			\
+									\
+	if (__ok)							\
+		call;							\
+	srcu_read_unlock(&synbus_srcu, __idx);				\
+	__ok;								\
+})
 void synbus_buffers_rescind(struct synbus_channel *ch);
 void synbus_buffers_release(struct synbus_channel *ch);
 const char *synbus_state_name(struct synbus_channel *ch);

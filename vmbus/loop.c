@@ -280,15 +280,27 @@ static void loop_do_buffer(struct synbus_host_chan *hc, struct loop_event *ev)
 	synbus_buffer_done(hc->ch, ev->handle, ret);
 }
 
+static void __loop_rx(struct synbus_host_chan *hc);
+
 /* Drain the guest's outbound ring into the service. */
 static void loop_rx(struct synbus_host_chan *hc)
+{
+	WRITE_ONCE(hc->data, false);
+	if (!hc->open)
+		return;
+	WRITE_ONCE(hc->rx_task, current);
+	hc->signal_pending = false;
+	__loop_rx(hc);
+	WRITE_ONCE(hc->rx_task, NULL);
+	if (hc->signal_pending && !hc->rescinded)
+		synbus_chan_interrupt(hc->ch);
+}
+
+static void __loop_rx(struct synbus_host_chan *hc)
 {
 	struct synbus_packet pkt;
 	int ret;
 
-	WRITE_ONCE(hc->data, false);
-	if (!hc->open)
-		return;
 	for (;;) {
 		synbus_rb_mask(&hc->rx);
 		for (;;) {
@@ -380,7 +392,10 @@ int synbus_host_send(struct synbus_host_chan *hc, u16 type, u16 flags,
 			synbus_rb_clear_pending(&hc->tx);
 	}
 	spin_unlock_irqrestore(&hc->tx_lock, irqf);
-	if (signal)
+	/* Replies from a drain batch signal once, at the batch end. */
+	if (signal && READ_ONCE(hc->rx_task) == current)
+		hc->signal_pending = true;
+	else if (signal)
 		synbus_chan_interrupt(hc->ch);
 	return ret;
 }

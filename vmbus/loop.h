@@ -38,6 +38,8 @@
  * @buffers: buffers the guest shared
  * @drvdata: service private
  * @packets: packets received from the guest
+ * @rx_task: the task draining the guest's ring (its sends signal late)
+ * @signal_pending: a send during the drain owes the guest a signal
  */
 struct synbus_host_chan {
 	struct list_head node;
@@ -64,6 +66,8 @@ struct synbus_host_chan {
 	struct list_head buffers;
 	void *drvdata;
 	u64 packets;
+	struct task_struct *rx_task;
+	bool signal_pending;
 };
 
 int synbus_loop_offer_ex(const guid_t *class_id, const guid_t *device_id,

@@ -47,14 +47,30 @@ static struct synbus_host_service loop_echo_svc = {
 	.on_packet = loop_echo_packet,
 };
 
+static struct synbus_host_service loop_echo2_svc = {
+	.name = "echo2",
+	.owner = THIS_MODULE,
+	.on_packet = loop_echo_packet,
+};
+
 int synbus_loop_echo_init(void)
 {
-	if (guid_parse(SYNBUS_ECHO_CLASS_STR, &loop_echo_svc.class_id))
+	int ret;
+
+	if (guid_parse(SYNBUS_ECHO_CLASS_STR, &loop_echo_svc.class_id) ||
+	    guid_parse(SYNBUS_ECHO2_CLASS_STR, &loop_echo2_svc.class_id))
 		return -EINVAL;
-	return synbus_loop_register_service(&loop_echo_svc);
+	ret = synbus_loop_register_service(&loop_echo_svc);
+	if (ret)
+		return ret;
+	ret = synbus_loop_register_service(&loop_echo2_svc);
+	if (ret)
+		synbus_loop_unregister_service(&loop_echo_svc);
+	return ret;
 }
 
 void synbus_loop_echo_exit(void)
 {
+	synbus_loop_unregister_service(&loop_echo2_svc);
 	synbus_loop_unregister_service(&loop_echo_svc);
 }

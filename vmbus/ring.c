@@ -136,6 +136,7 @@ int synbus_rb_write(struct synbus_rb *rb, u16 type, u16 flags, u64 trans_id,
 	virt_mb();
 	if (READ_ONCE(rb->hdr->interrupt_mask))
 		return 0;
+	/* The mask before the read index, as the reader writes them. */
 	virt_rmb();
 	*signal = old == READ_ONCE(rb->hdr->read_index);
 	return 0;
@@ -152,6 +153,7 @@ void synbus_rb_write_raw(struct synbus_rb *rb, const void *data, u32 len)
 {
 	u32 off = rb_copy_to(rb, rb->priv_index, data, len);
 
+	/* Bytes before the index that covers them. */
 	virt_wmb();
 	WRITE_ONCE(rb->hdr->write_index, off);
 	rb->priv_index = off;
@@ -231,10 +233,12 @@ bool synbus_rb_consume(struct synbus_rb *rb)
 
 	if (!(READ_ONCE(rb->hdr->feature_bits) & SYNBUS_RING_FEAT_PENDING_SEND_SZ))
 		return false;
+	/* Read index published before we look at what the writer waits for. */
 	virt_mb();
 	pending = READ_ONCE(rb->hdr->pending_send_sz);
 	if (!pending)
 		return false;
+	/* pending_send_sz before the write index, as the writer sets them. */
 	virt_rmb();
 	write = READ_ONCE(rb->hdr->write_index);
 	if (!rb_index_ok(rb, write))
@@ -286,6 +290,7 @@ EXPORT_SYMBOL_GPL(synbus_rb_write_avail);
 void synbus_rb_mask(struct synbus_rb *rb)
 {
 	WRITE_ONCE(rb->hdr->interrupt_mask, 1);
+	/* Mask visible before we read the write index. */
 	virt_mb();
 }
 EXPORT_SYMBOL_GPL(synbus_rb_mask);
@@ -302,6 +307,7 @@ EXPORT_SYMBOL_GPL(synbus_rb_mask);
 int synbus_rb_unmask(struct synbus_rb *rb)
 {
 	WRITE_ONCE(rb->hdr->interrupt_mask, 0);
+	/* Unmask visible before the re-check: no packet is missed. */
 	virt_mb();
 	return synbus_rb_read_avail(rb);
 }
@@ -320,6 +326,7 @@ bool synbus_rb_set_pending(struct synbus_rb *rb, u32 len)
 	int avail;
 
 	WRITE_ONCE(rb->hdr->pending_send_sz, total);
+	/* Request visible before the re-check of the read index. */
 	virt_mb();
 	avail = synbus_rb_write_avail(rb);
 	return avail < 0 || (u32)avail > total;

@@ -225,8 +225,8 @@ void synbus_chan_kick(struct synbus_channel *ch);
  * @handle: id the host side knows it by; put it in packets
  * @ch: owning channel (core private)
  * @node: on the channel's list (core private)
- * @done: host acknowledgement (core private)
- * @status: acknowledgement status (core private)
+ * @done: the host's answer (core private)
+ * @status: status of the answer (core private)
  * @awaiting: an answer is expected (core private)
  * @orphan: freed by the driver, kept until the host lets go (core private)
  */

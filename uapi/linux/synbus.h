@@ -123,6 +123,8 @@ struct synbus_loop_cmd {
 
 /* The test echo class (synbus_echo.ko and its loopback host service). */
 #define SYNBUS_ECHO_CLASS_STR	"a3c5e0d2-7b1f-4f49-9e0b-5d1c2f8a6e01"
+/* Same host service, a class no driver lists: for new_id/driver_override. */
+#define SYNBUS_ECHO2_CLASS_STR	"a3c5e0d2-7b1f-4f49-9e0b-5d1c2f8a6e02"
 
 /**
  * struct synbus_echo_xfer - one request/completion round trip
