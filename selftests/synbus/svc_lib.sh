@@ -6,7 +6,6 @@
 SVC_HOST=/sys/kernel/synbus_util_host
 SVC_BUS=/sys/bus/synbus
 SVC_DRV=$SVC_BUS/drivers/synbus_util
-SVC_KO=${KMOD_ROOT:-$SRC}/vmbus
 
 declare -A SVC_CLASS=(
 	[heartbeat]=5a2f7c41-8e3b-4d6a-9b1e-3c704f12a001
@@ -41,17 +40,14 @@ svc_cleanup() {
 }
 
 # svc_insmod NAME [ARGS...]: synbus*.ko from vmbus/, synbus_util*.ko from
-# vmbus/util/.
+# vmbus/util/ (ksft_load_ko skips a loaded module).
 svc_insmod() {
-	local name=$1 ko
+	local name=$1
 	shift
-	[ -d "/sys/module/$name" ] && return 0
 	case $name in
-	synbus_util*) ko=$SVC_KO/util/$name.ko ;;
-	*) ko=$SVC_KO/$name.ko ;;
+	synbus_util*) ksft_load_ko "vmbus/util/$name" "$@" ;;
+	*) ksft_load_ko "vmbus/$name" "$@" ;;
 	esac
-	[ -f "$ko" ] || ksft_skip "$ko not built"
-	insmod "$ko" "$@" || ksft_fail "insmod $name $*"
 }
 
 # svc_setup [synbus_util args...]
