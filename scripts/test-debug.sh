@@ -62,5 +62,7 @@ append="${VHD_APPEND:-} MODPROBE_OPTIONS=-d$modroot"
 
 run=$root/selftests/run.sh
 [ -x "$run" ] || { echo "test-debug: $run missing" >&2; exit 1; }
+# KASAN + lockdep + kmemleak under TCG run tests 4 to 5 times slower.
+VHD_TIMEOUT_SCALE=${VHD_TIMEOUT_SCALE:-5} \
 VHD_KERNEL=$bzimage VHD_KMOD_ROOT=$src VHD_INITRD_MODULES=none \
 	VHD_APPEND=$append exec "$run" "$@"

@@ -17,6 +17,7 @@
 #   VHD_QEMU_MEM, VHD_QEMU_CPUS, VHD_NO_BUILD=1, VHD_APPEND (extra cmdline)
 #   VHD_SHOW_LOG=1	print every test's output, not only failures
 #   VHD_ACCEL=tcg	never try KVM
+#   VHD_TIMEOUT_SCALE	multiply every test's timeout (debug kernels are slow)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -59,6 +60,7 @@ for s in "${sel[@]}"; do
 		[ -z "$t" ] || [ "$t" = "$name" ] || continue
 		to=45
 		case "$opt" in timeout=*) to=${opt#timeout=} ;; esac
+		to=$((to * ${VHD_TIMEOUT_SCALE:-1}))
 		echo "$m/$name $to" >> "$plan"
 		found=1
 	done < "$list"
