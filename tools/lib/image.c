@@ -54,11 +54,53 @@ int vhdio_pread(int fd, void *buf, size_t len, u64 off)
 	return 0;
 }
 
+/*
+ * Crash tests: VHD_FAIL_AFTER_WRITES=N lets writes 1..N-1 through and fails
+ * the Nth and every later one (pwrite and ftruncate alike) with EIO, as if
+ * the power went at that point.
+ */
+static bool vhdio_cut(void)
+{
+	static long left = -2;
+	const char *e;
+
+	if (left == -2) {
+		e = getenv("VHD_FAIL_AFTER_WRITES");
+		left = e && *e ? strtol(e, NULL, 10) : -1;
+	}
+	if (left < 0)
+		return false;
+	if (left <= 1) {
+		left = 0;
+		return true;
+	}
+	left--;
+	return false;
+}
+
+int vhdio_ftruncate(int fd, u64 size)
+{
+	if (vhdio_cut())
+		return vhdio_sys(EIO);
+	if (ftruncate(fd, (off_t)size))
+		return vhdio_sys(errno);
+	return 0;
+}
+
+int vhdio_fsync(int fd)
+{
+	if (fsync(fd))
+		return vhdio_sys(errno);
+	return 0;
+}
+
 int vhdio_pwrite(int fd, const void *buf, size_t len, u64 off)
 {
 	const u8 *p = buf;
 	ssize_t n;
 
+	if (vhdio_cut())
+		return vhdio_sys(EIO);
 	while (len) {
 		n = pwrite(fd, p, len, (off_t)off);
 		if (n < 0) {

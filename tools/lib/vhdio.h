@@ -83,6 +83,13 @@ bool vhd_image_block_allocated(const struct vhd_image *img, u32 idx);
 /* Full pread/pwrite, returning 0 or vhdio_sys(errno) (short read = EIO). */
 int vhdio_pread(int fd, void *buf, size_t len, u64 off);
 int vhdio_pwrite(int fd, const void *buf, size_t len, u64 off);
+/*
+ * ftruncate/fsync returning 0 or vhdio_sys(errno). pwrite and ftruncate
+ * obey the crash-test knob VHD_FAIL_AFTER_WRITES=N (the Nth write and all
+ * later ones fail with EIO).
+ */
+int vhdio_ftruncate(int fd, u64 size);
+int vhdio_fsync(int fd);
 
 /* Chain depth (1 for a non-differencing image). */
 int vhd_image_depth(const struct vhd_image *img);

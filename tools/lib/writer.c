@@ -230,9 +230,7 @@ int vhd_writer_finish(struct vhd_writer *w)
 	ret = vhdio_pwrite(w->fd, buf, VHD_FOOTER_SIZE, end);
 	if (ret)
 		return ret;
-	if (ftruncate(w->fd, (off_t)(end + VHD_FOOTER_SIZE)))
-		return vhdio_sys(errno);
-	return 0;
+	return vhdio_ftruncate(w->fd, end + VHD_FOOTER_SIZE);
 }
 
 void vhd_writer_free(struct vhd_writer *w)

@@ -14,6 +14,28 @@ int cmd_create(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_resize(int argc, char **argv);
+int cmd_compact(int argc, char **argv);
+int cmd_set_uuid(int argc, char **argv);
+int cmd_snapshot(int argc, char **argv);
+int cmd_discard_snapshot(int argc, char **argv);
+
+/*
+ * In-place edits (edit.c). Every helper that changes metadata ends with an
+ * fsync; see "Offline operations" in Documentation/vhd.rst for the order.
+ */
+int ed_open(struct vhd_image **img, const char *path, int flags);
+int ed_sync(struct vhd_image *img);		/* fsync, refresh file_size */
+int ed_footer_at(struct vhd_image *img, u64 off);	/* no sync */
+int ed_footers(struct vhd_image *img);	/* trailing, sync, copy, sync */
+int ed_header(struct vhd_image *img);
+int ed_bat(struct vhd_image *img);		/* whole BAT, sync */
+int ed_stats(struct vhd_image *img);		/* img->stats from the BAT */
+int ed_trim(struct vhd_image *img);		/* footer to end of data */
+int ed_extend(struct vhd_image *img, u64 end);	/* footer at end if later */
+int ed_copy(struct vhd_image *img, u64 from, u64 to, u64 len);
+void ed_set_size(struct vhd_image *img, u64 size);
 
 /* Messages on stderr, prefixed with the program name. */
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

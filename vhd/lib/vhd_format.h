@@ -482,4 +482,28 @@ int vhd_create_layout(struct vhd_dynhdr *h, u32 nr_loc,
 /* Round a requested size to what we create: whole MiB, <= VHD_MAX_SIZE. */
 int vhd_create_size(u64 requested, u64 *size);
 
+/* ---------------------------------------------------------------------- */
+/* Resize and compaction planning (resize.c) */
+
+/* BAT entries and sector-rounded BAT bytes for a disk of @new_size bytes. */
+int vhd_resize_entries(const struct vhd_dynhdr *h, u64 new_size,
+		       u32 *entries, u32 *bat_bytes);
+/*
+ * Growing the BAT in place to end at @bat_end: the allocated block lying
+ * lowest in [table_offset, bat_end), to be moved to the end of data first,
+ * or VHD_BAT_UNUSED when none is in the way.
+ */
+u32 vhd_resize_block_conflict(const struct vhd_dynhdr *h, const void *bat,
+			      u64 bat_end);
+/* Same for parent locator payloads: a locator index, or -1. */
+int vhd_resize_loc_conflict(const struct vhd_footer *f,
+			    const struct vhd_dynhdr *h, u64 bat_end);
+/*
+ * Compaction fills a free block slot at @hole_sector with the block that
+ * lies highest in the file above it: its BAT index, or VHD_BAT_UNUSED when
+ * no block lies above the hole (nothing left to move).
+ */
+u32 vhd_compact_next_move(const struct vhd_dynhdr *h, const void *bat,
+			  u32 hole_sector);
+
 #endif /* VHD_FORMAT_H */

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * In-place editing of an open image, shared by merge, resize, compact and
+ * set-uuid: metadata writes in the crash-safe order of
+ * Documentation/vhd.rst ("Offline operations").
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vhd.h"
+
+int ed_sync(struct vhd_image *img)
+{
+	struct stat st;
+	int ret = vhdio_fsync(img->fd);
+
+	if (!ret && !fstat(img->fd, &st))
+		img->file_size = (u64)st.st_size;
+	return ret;
+}
+
+int ed_footer_at(struct vhd_image *img, u64 off)
+{
+	u8 buf[VHD_FOOTER_SIZE];
+
+	vhd_footer_encode(&img->footer, buf);
+	return vhdio_pwrite(img->fd, buf, sizeof(buf), off);
+}
+
+int ed_footers(struct vhd_image *img)
+{
+	int ret;
+
+	ret = ed_footer_at(img, img->file_size - VHD_FOOTER_SIZE);
+	if (!ret)
+		ret = ed_sync(img);
+	if (ret || !vhd_is_sparse(&img->footer))
+		return ret;
+	ret = ed_footer_at(img, 0);
+	return ret ? ret : ed_sync(img);
+}
+
+int ed_header(struct vhd_image *img)
+{
+	u8 buf[VHD_DYNHDR_SIZE];
+	int ret;
+
+	vhd_dynhdr_encode(&img->hdr, buf);
+	ret = vhdio_pwrite(img->fd, buf, sizeof(buf), img->footer.data_offset);
+	return ret ? ret : ed_sync(img);
+}
+
+int ed_bat(struct vhd_image *img)
+{
+	int ret = vhdio_pwrite(img->fd, img->bat,
+			       (size_t)img->hdr.max_table_entries * 4,
+			       img->hdr.table_offset);
+
+	return ret ? ret : ed_sync(img);
+}
+
+int ed_stats(struct vhd_image *img)
+{
+	return vhd_bat_validate(&img->footer, &img->hdr, img->file_size,
+				img->bat, &img->stats);
+}
+
+int ed_trim(struct vhd_image *img)
+{
+	u64 end;
+	int ret;
+
+	if (!vhd_is_sparse(&img->footer))
+		return 0;
+	ret = ed_stats(img);
+	if (ret)
+		return ret;
+	end = img->stats.data_end;
+	if (end + VHD_FOOTER_SIZE == img->file_size)
+		return 0;
+	/* New footer first: until the cut the old one still ends the file. */
+	ret = ed_footer_at(img, end);
+	if (!ret)
+		ret = ed_sync(img);
+	if (!ret)
+		ret = vhdio_ftruncate(img->fd, end + VHD_FOOTER_SIZE);
+	return ret ? ret : ed_sync(img);
+}
+
+int ed_extend(struct vhd_image *img, u64 end)
+{
+	int ret;
+
+	if (end + VHD_FOOTER_SIZE <= img->file_size)
+		return 0;
+	ret = ed_footer_at(img, end);
+	return ret ? ret : ed_sync(img);
+}
+
+int ed_copy(struct vhd_image *img, u64 from, u64 to, u64 len)
+{
+	u64 chunk = 8U << 20, n, done;
+	u8 *buf = malloc(len < chunk ? len : chunk);
+	int ret = 0;
+
+	if (!buf)
+		return -VHD_E_NOMEM;
+	for (done = 0; done < len && !ret; done += n) {
+		n = len - done < chunk ? len - done : chunk;
+		ret = vhdio_pread(img->fd, buf, n, from + done);
+		if (!ret)
+			ret = vhdio_pwrite(img->fd, buf, n, to + done);
+	}
+	free(buf);
+	return ret;
+}
+
+void ed_set_size(struct vhd_image *img, u64 size)
+{
+	vhd_chs_from_size(size, &img->footer.chs);
+	img->footer.cur_size = size;
+	img->footer.virtual_size = size;
+}
+
+int ed_open(struct vhd_image **img, const char *path, int flags)
+{
+	const char *where;
+	int ret;
+
+	ret = vhd_image_open(img, path, flags, VHD_SIZE_AUTO, &where);
+	if (ret)
+		warnx_("%s: %s", where ? where : path, vhdio_strerror(ret));
+	return ret;
+}
