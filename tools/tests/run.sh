@@ -498,6 +498,8 @@ t roundtrip t_roundtrip
 t quirks t_quirks
 t chain t_chain
 t check-repair t_check_repair
+# Offline merge, resize, compact, set-uuid, snapshots, crash cuts.
+. "$here/ops.sh"
 t fuzz t_fuzz
 
 echo "$pass passed, $fail failed, $skip skipped"

@@ -14,13 +14,6 @@
 
 #define BATCH_BYTES	(64ULL << 20)
 
-static int cmp_u32(const void *a, const void *b)
-{
-	u32 x = *(const u32 *)a, y = *(const u32 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Does block @idx change nothing in the view? */
 static int block_redundant(struct vhd_image *img, u32 idx, u8 *bm, u8 *data,
 			   u8 *below, bool *redundant)
@@ -84,12 +77,17 @@ static int compact(struct vhd_image *img, u32 *ndropped, u32 *nmoved)
 		ret = ed_bat(img);
 	*ndropped = nholes;
 	/*
-	 * 2. Fill each hole, lowest first, with the highest block above it:
-	 * copy, sync, then point the BAT at the copy (per batch). A moved
-	 * block's old slot lies above every block left, so it is never a
-	 * target: a crash leaves the BAT pointing at intact data.
+	 * 2. Fill each free slot (dropped blocks, or left by an earlier
+	 * cut run), lowest first, with the highest block above it: copy,
+	 * sync, then point the BAT at the copy (per batch). A moved block's
+	 * old slot lies above every block left, so it is never a target:
+	 * a crash leaves the BAT pointing at intact data.
 	 */
-	qsort(holes, nholes, sizeof(*holes), cmp_u32);
+	if (!ret)
+		ret = ed_stats(img);
+	if (!ret)
+		ret = vhd_compact_holes(h, img->bat, img->stats.meta_end, holes,
+					h->max_table_entries, &nholes);
 	for (i = 0; i < nholes && !ret; i++) {
 		idx = vhd_compact_next_move(h, img->bat, holes[i]);
 		if (idx == VHD_BAT_UNUSED)

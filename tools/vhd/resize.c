@@ -40,6 +40,34 @@ static int first_data(struct vhd_image *img, u64 from, u64 to, u64 *at)
 	return ret;
 }
 
+/*
+ * A grow cut between its two writes leaves the old footer at the old end,
+ * inside the disk: a footer with our unique id at a MiB boundary below the
+ * size. Zero it (re-running resize finishes the grow).
+ */
+static int scrub_stale_footer(struct vhd_image *img)
+{
+	u8 buf[VHD_FOOTER_SIZE];
+	struct vhd_footer f;
+	u64 off;
+	int ret;
+
+	for (off = 1ULL << 20; off < img->footer.cur_size; off += 1ULL << 20) {
+		ret = vhdio_pread(img->fd, buf, sizeof(buf), off);
+		if (ret)
+			return ret;
+		if (memcmp(buf, VHD_FOOTER_COOKIE, VHD_COOKIE_LEN) ||
+		    vhd_footer_decode(&f, buf, sizeof(buf), ~0ULL >> 1,
+				      VHD_SIZE_CURRENT) ||
+		    memcmp(f.uuid, img->footer.uuid, 16) || f.cur_size != off)
+			continue;
+		memset(buf, 0, sizeof(buf));
+		ret = vhdio_pwrite(img->fd, buf, sizeof(buf), off);
+		return ret ? ret : ed_sync(img);
+	}
+	return 0;
+}
+
 static int resize_fixed(struct vhd_image *img, u64 size)
 {
 	u64 old = img->footer.cur_size;
@@ -260,6 +288,8 @@ int cmd_resize(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (!ret && !vhd_is_sparse(&img->footer))
+		ret = scrub_stale_footer(img);
 	if (!ret && size != old) {
 		if (!vhd_is_sparse(&img->footer))
 			ret = resize_fixed(img, size);

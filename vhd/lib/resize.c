@@ -80,3 +80,39 @@ u32 vhd_compact_next_move(const struct vhd_dynhdr *h, const void *bat,
 	}
 	return found;
 }
+
+static int vhd_u32_cmp(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int vhd_compact_holes(const struct vhd_dynhdr *h, const void *bat,
+		      u64 meta_end, u32 *holes, u32 max, u32 *nholes)
+{
+	u64 span = (u64)h->bitmap_size + h->block_size, cur = meta_end, start;
+	struct vhd_alloc_plan p;
+	u32 i, n = 0, *sec;
+
+	*nholes = 0;
+	sec = vhd_alloc_array(h->max_table_entries + 1, sizeof(*sec));
+	if (!sec)
+		return -VHD_E_NOMEM;
+	for (i = 0; i < h->max_table_entries; i++)
+		if (vhd_bat_get(bat, i) != VHD_BAT_UNUSED)
+			sec[n++] = vhd_bat_get(bat, i);
+	vhd_sort(sec, n, sizeof(*sec), vhd_u32_cmp);
+	for (i = 0; i < n; i++) {
+		start = vhd_block_bitmap_off(sec[i]);
+		while (*nholes < max && !vhd_alloc_plan(h, cur, &p) &&
+		       p.new_end <= start) {
+			holes[(*nholes)++] = p.bat_sector;
+			cur = p.new_end;
+		}
+		if (start + span > cur)
+			cur = start + span;
+	}
+	vhd_free(sec);
+	return 0;
+}

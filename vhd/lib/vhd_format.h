@@ -505,5 +505,12 @@ int vhd_resize_loc_conflict(const struct vhd_footer *f,
  */
 u32 vhd_compact_next_move(const struct vhd_dynhdr *h, const void *bat,
 			  u32 hole_sector);
+/*
+ * Free slots between @meta_end and the highest block where a block fits
+ * (data VHD_DATA_ALIGN-aligned), lowest first: up to @max BAT sector
+ * values in @holes, *@nholes of them. Needs 4 bytes per BAT entry.
+ */
+int vhd_compact_holes(const struct vhd_dynhdr *h, const void *bat,
+		      u64 meta_end, u32 *holes, u32 max, u32 *nholes);
 
 #endif /* VHD_FORMAT_H */
