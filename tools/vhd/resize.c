@@ -16,6 +16,22 @@
 
 #define CHUNK	(1U << 20)
 
+/* Does no layer of the chain hold a block of [off, off + len)? */
+static bool chain_hole(struct vhd_image *img, u64 off, u64 len)
+{
+	u64 idx, last;
+
+	for (; img; img = img->parent) {
+		if (!vhd_is_sparse(&img->footer))
+			return false;
+		last = (off + len - 1) >> img->hdr.block_shift;
+		for (idx = off >> img->hdr.block_shift; idx <= last; idx++)
+			if (vhd_image_block_allocated(img, (u32)idx))
+				return false;
+	}
+	return true;
+}
+
 /* First non-zero byte of the virtual range [from, to), or ~0. */
 static int first_data(struct vhd_image *img, u64 from, u64 to, u64 *at)
 {
@@ -28,6 +44,8 @@ static int first_data(struct vhd_image *img, u64 from, u64 to, u64 *at)
 		return -VHD_E_NOMEM;
 	for (off = from; off < to && !ret; off += n) {
 		n = to - off < CHUNK ? to - off : CHUNK;
+		if (chain_hole(img, off, n))
+			continue;
 		ret = vhd_image_read(img, buf, off, (size_t)n);
 		if (ret || all_zero(buf, (size_t)n))
 			continue;
