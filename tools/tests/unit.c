@@ -959,6 +959,63 @@ static void t_errors(void)
 	CHECK_EQ(vhd_errno(-VHD_E_BLOCK_OVERLAP), -EUCLEAN);
 }
 
+/* Resize and compaction planning (resize.c). */
+static void t_resize_plan(void)
+{
+	struct vhd_footer f;
+	struct vhd_dynhdr h;
+	u32 entries, bytes, holes[8], n, i;
+	u8 bat[4 * 64];
+
+	CHECK_EQ(vhd_footer_init(&f, VHD_TYPE_DYNAMIC, 12 << 20, 0, uuid1), 0);
+	CHECK_EQ(vhd_dynhdr_init(&h, 12 << 20, 512 << 10, 1536), 0);
+	CHECK_EQ(h.max_table_entries, 24);
+	CHECK_EQ(vhd_resize_entries(&h, 300 << 20, &entries, &bytes), 0);
+	CHECK_EQ(entries, 600);
+	CHECK_EQ(bytes, 2560);
+	CHECK_EQ(vhd_resize_entries(&h, 1000, &entries, &bytes),
+		 -VHD_E_SIZE_ALIGN);
+	CHECK_EQ(vhd_resize_entries(&h, VHD_MAX_SIZE + 512, &entries, &bytes),
+		 -VHD_E_TOO_BIG);
+	/* Blocks: 0 at the first aligned place (sector 7), 1 far away. */
+	memset(bat, 0xFF, sizeof(bat));
+	vhd_bat_set(bat, 0, 7);
+	vhd_bat_set(bat, 1, 7 + 2 * 1032);
+	CHECK_EQ(vhd_resize_block_conflict(&h, bat, 1536 + 512), VHD_BAT_UNUSED);
+	CHECK_EQ(vhd_resize_block_conflict(&h, bat, 1536 + 2560), 0);
+	vhd_bat_set(bat, 0, VHD_BAT_UNUSED);
+	CHECK_EQ(vhd_resize_block_conflict(&h, bat, 1536 + 2560),
+		 VHD_BAT_UNUSED);
+	CHECK_EQ(vhd_resize_block_conflict(&h, bat, 7 * 512 + 2 * 1032 * 512 +
+					   1), 1);
+	/* Locators only count in differencing disks. */
+	CHECK_EQ(vhd_resize_loc_conflict(&f, &h, 1 << 20), -1);
+	f.disk_type = VHD_TYPE_DIFF;
+	h.loc[2].code = VHD_PLAT_W2RU;
+	h.loc[2].data_length = 100;
+	h.loc[2].data_offset = 2048;
+	CHECK_EQ(vhd_resize_loc_conflict(&f, &h, 2048), -1);
+	CHECK_EQ(vhd_resize_loc_conflict(&f, &h, 2049), 2);
+	/*
+	 * Compaction: slots of 1032 sectors (512 bitmap + 3584 gap + 512K)
+	 * from sector 7; blocks in slots 1 and 3, slots 0 and 2 free.
+	 */
+	vhd_bat_set(bat, 0, 7 + 1032);
+	vhd_bat_set(bat, 1, 7 + 3 * 1032);
+	CHECK_EQ(vhd_compact_holes(&h, bat, 2048, holes, 8, &n), 0);
+	CHECK_EQ(n, 2);
+	CHECK_EQ(holes[0], 7);
+	CHECK_EQ(holes[1], 7 + 2 * 1032);
+	CHECK_EQ(vhd_compact_holes(&h, bat, 2048, holes, 1, &n), 0);
+	CHECK_EQ(n, 1);
+	CHECK_EQ(vhd_compact_next_move(&h, bat, 7), 1);
+	CHECK_EQ(vhd_compact_next_move(&h, bat, 7 + 3 * 1032), VHD_BAT_UNUSED);
+	for (i = 0; i < 2; i++)
+		vhd_bat_set(bat, i, 7 + i * 1032);
+	CHECK_EQ(vhd_compact_holes(&h, bat, 2048, holes, 8, &n), 0);
+	CHECK_EQ(n, 0);
+}
+
 int main(void)
 {
 	run("checksum", t_checksum);
@@ -981,6 +1038,7 @@ int main(void)
 	run("parent", t_parent);
 	run("create-layout", t_create);
 	run("errors", t_errors);
+	run("resize-plan", t_resize_plan);
 	printf("unit: %d passed, %d failed\n", npass, nfail);
 	return nfail ? 1 : 0;
 }

@@ -4,7 +4,10 @@
  * set-uuid: metadata writes in the crash-safe order of
  * Documentation/vhd.rst ("Offline operations").
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -127,10 +130,67 @@ void ed_set_size(struct vhd_image *img, u64 size)
 	img->footer.virtual_size = size;
 }
 
+/* Does @f (a sysfs file) name @real? */
+static bool sysfs_names(const char *f, const char *real)
+{
+	char back[PATH_MAX];
+	bool same = false;
+	FILE *fp = fopen(f, "r");
+
+	if (!fp)
+		return false;
+	if (fgets(back, sizeof(back), fp)) {
+		back[strcspn(back, "\n")] = '\0';
+		same = !strcmp(back, real);
+	}
+	fclose(fp);
+	return same;
+}
+
+int ed_attached(const char *path, char *dev, size_t devsz)
+{
+	char real[PATH_MAX], f[PATH_MAX];
+	struct dirent *de;
+	int found = 0, i;
+	DIR *d;
+
+	if (!realpath(path, real))
+		return 0;
+	d = opendir("/sys/block");
+	if (!d)
+		return 0;
+	while (!found && (de = readdir(d))) {
+		if (strncmp(de->d_name, "vhd", 3))
+			continue;
+		for (i = 0; !found && i < VHDIO_MAX_DEPTH; i++) {
+			if (i)
+				snprintf(f, sizeof(f),
+					 "/sys/block/%.32s/vhd/parent%d",
+					 de->d_name, i);
+			else
+				snprintf(f, sizeof(f),
+					 "/sys/block/%.32s/vhd/backing_file",
+					 de->d_name);
+			if (sysfs_names(f, real))
+				found = snprintf(dev, devsz, "/dev/%s",
+						 de->d_name) > 0;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
 int ed_open(struct vhd_image **img, const char *path, int flags)
 {
 	const char *where;
+	char dev[300];
 	int ret;
+
+	*img = NULL;
+	if ((flags & VHDIO_RDWR) && ed_attached(path, dev, sizeof(dev))) {
+		warnx_("%s: attached as %s: detach it first", path, dev);
+		return -VHD_E_INVAL;
+	}
 
 	ret = vhd_image_open(img, path, flags, VHD_SIZE_AUTO, &where);
 	if (ret)

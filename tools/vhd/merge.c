@@ -35,6 +35,7 @@ struct merge {
 	u32 npend;
 	u64 batch;
 	u64 copied;
+	char dev[300];
 };
 
 static int layer_bitmap(struct vhd_image *img, u32 idx)
@@ -330,6 +331,10 @@ int cmd_merge(int argc, char **argv)
 	}
 	child = argv[optind];
 	memset(&m, 0, sizeof(m));
+	if (ed_attached(child, m.dev, sizeof(m.dev))) {
+		warnx_("%s: attached as %s: detach it first", child, m.dev);
+		return 1;
+	}
 	if (ed_open(&m.top, child, 0))
 		return 1;
 	ret = 1;

@@ -151,41 +151,6 @@ int cmd_snapshot(int argc, char **argv)
 	return 0;
 }
 
-/* Is @path the backing file of an attached /dev/vhdN? */
-static int attached_as(const char *path, char *dev, size_t devsz)
-{
-	char real[PATH_MAX], f[PATH_MAX], back[PATH_MAX];
-	struct dirent *de;
-	DIR *d;
-	FILE *fp;
-	int found = 0;
-
-	if (!realpath(path, real))
-		return 0;
-	d = opendir("/sys/block");
-	if (!d)
-		return 0;
-	while (!found && (de = readdir(d))) {
-		if (strncmp(de->d_name, "vhd", 3))
-			continue;
-		snprintf(f, sizeof(f), "/sys/block/%s/vhd/backing_file",
-			 de->d_name);
-		fp = fopen(f, "r");
-		if (!fp)
-			continue;
-		if (fgets(back, sizeof(back), fp)) {
-			back[strcspn(back, "\n")] = '\0';
-			if (!strcmp(back, real)) {
-				snprintf(dev, devsz, "/dev/%s", de->d_name);
-				found = 1;
-			}
-		}
-		fclose(fp);
-	}
-	closedir(d);
-	return found;
-}
-
 /* A differencing image in SNAP's folder whose parent is SNAP. */
 static int find_dependent(const struct vhd_image *snap, char *out,
 			  size_t outsz)
@@ -245,7 +210,7 @@ int cmd_discard_snapshot(int argc, char **argv)
 	if (snap->footer.disk_type != VHD_TYPE_DIFF)
 		warnx_("%s: %s image, not a snapshot: not deleted", argv[1],
 		       type_name(snap->footer.disk_type));
-	else if (attached_as(argv[1], other, sizeof(other)))
+	else if (ed_attached(argv[1], other, sizeof(other)))
 		warnx_("%s: attached as %s: not deleted", argv[1], other);
 	else if (find_dependent(snap, other, sizeof(other)))
 		warnx_("%s: %s depends on it: not deleted", argv[1], other);

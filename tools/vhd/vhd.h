@@ -25,7 +25,10 @@ int cmd_discard_snapshot(int argc, char **argv);
  * In-place edits (edit.c). Every helper that changes metadata ends with an
  * fsync; see "Offline operations" in Documentation/vhd.rst for the order.
  */
+/* Opens with a message on failure; refuses to write an attached image. */
 int ed_open(struct vhd_image **img, const char *path, int flags);
+/* Is @path an image (top or parent) of an attached /dev/vhdN? */
+int ed_attached(const char *path, char *dev, size_t devsz);
 int ed_sync(struct vhd_image *img);		/* fsync, refresh file_size */
 int ed_footer_at(struct vhd_image *img, u64 off);	/* no sync */
 int ed_footers(struct vhd_image *img);	/* trailing, sync, copy, sync */
