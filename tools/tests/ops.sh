@@ -241,6 +241,11 @@ c_grow_op() { "$VHD" resize --size 300M d.vhd; }
 c_grow_verify() { clean d.vhd && view d.vhd got.raw && cmp -n $((12 << 20)) got.raw a.raw; }
 c_grow_final() { clean d.vhd && [ "$(vsize d.vhd)" = $((300 << 20)) ] && view d.vhd got.raw && cmp got.raw want.raw; }
 
+c_shrink_setup() { cp d300.vhd d.vhd; }
+c_shrink_op() { "$VHD" resize --size 12M d.vhd; }
+c_shrink_verify() { clean d.vhd && view d.vhd got.raw && cmp -n $((12 << 20)) got.raw a.raw; }
+c_shrink_final() { clean d.vhd && [ "$(vsize d.vhd)" = $((12 << 20)) ] && view d.vhd got.raw && cmp got.raw a.raw; }
+
 c_sgrow_setup() { cp d0.vhd d.vhd && cp s0.vhd s.vhd; }
 c_sgrow_op() { "$VHD" resize --size 100M s.vhd; }
 c_sgrow_verify() { clean s.vhd && view s.vhd got.raw && cmp -n $((12 << 20)) got.raw a.raw; }
@@ -274,6 +279,8 @@ t_ops_crash() {
 	cp a.raw want2.raw && truncate -s 100M want2.raw
 	cp a.raw want3.raw && truncate -s 20M want3.raw
 	cut_each grow-dynamic c_grow_setup c_grow_op c_grow_verify c_grow_final
+	cp d.vhd d300.vhd
+	cut_each shrink-dynamic c_shrink_setup c_shrink_op c_shrink_verify c_shrink_final
 	cut_each grow-child c_sgrow_setup c_sgrow_op c_sgrow_verify c_sgrow_final
 	cut_each grow-fixed c_fgrow_setup c_fgrow_op c_fgrow_verify c_fgrow_final
 	rm -f want.raw want2.raw got.raw q.raw
