@@ -38,7 +38,8 @@ sectors_old_or_new() {
 	PY
 }
 
-# A chain base <- mid <- top of 12 MiB, 512 KiB blocks, partial bitmaps.
+# A chain base <- mid <- top of 12 MiB, 512 KiB blocks, partial bitmaps
+# (runs start on whole bitmap bytes: libvhdi 20221105 misreads others).
 mkchain() {
 	mkraw base.raw 12
 	mkraw mid.raw 12
@@ -48,8 +49,8 @@ mkchain() {
 	"$VHD" convert -O dynamic -b 512K mid.raw mid.vhd &&
 	"$VHD" convert -O dynamic -b 512K top.raw top.vhd &&
 	"$P" mid.vhd mkdiff base.vhd && "$P" top.vhd mkdiff mid.vhd &&
-	"$P" mid.vhd bitmap 0 100 200 0 && "$P" top.vhd bitmap 1 0 17 0 &&
-	"$P" top.vhd bitmap 3 5 1000 0
+	"$P" mid.vhd bitmap 0 96 200 0 && "$P" top.vhd bitmap 1 0 16 0 &&
+	"$P" top.vhd bitmap 3 8 1000 0
 }
 
 t_ops_merge() {
@@ -297,9 +298,35 @@ t_ops_crash() {
 	cut_each set-uuid c_uuid_setup c_uuid_op c_uuid_verify c_uuid_final
 }
 
+# libvhdi reads the results of each op as we do (vhdimount, layer by layer).
+t_ops_vhdimount() {
+	local f
+	have vhdimount || skipit "vhdimount not installed"
+	[ -c /dev/fuse ] && [ -w /dev/fuse ] || skipit "/dev/fuse unusable"
+	mkchain || return 1
+	"$VHD" merge --into base.vhd top.vhd >/dev/null &&
+	"$VHD" resize --size 40M base.vhd && "$VHD" resize --size 40M mid.vhd &&
+	"$VHD" compact top.vhd >/dev/null &&
+	"$VHD" convert -O fixed base.raw fixed.vhd &&
+	"$VHD" resize --size 20M fixed.vhd &&
+	"$VHD" snapshot base.vhd snap.vhd || return 1
+	mkdir -p m
+	for f in base mid top fixed snap; do
+		MNT=$PWD/m
+		timeout 20 vhdimount $f.vhd m >/dev/null 2>&1 ||
+			skipit "vhdimount cannot mount here (fuse)"
+		view $f.vhd ours.raw || return 1
+		cmp "$(ls m/vhdi* | sort -V | tail -n 1)" ours.raw ||
+			{ umount m; die "$f: libvhdi reads differently"; }
+		umount m
+		MNT=
+	done
+}
+
 t ops-merge t_ops_merge
 t ops-resize t_ops_resize
 t ops-compact t_ops_compact
 t ops-set-uuid t_ops_uuid
 t ops-snapshot t_ops_snapshot
+t ops-vhdimount t_ops_vhdimount
 t ops-crash t_ops_crash
