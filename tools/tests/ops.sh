@@ -226,7 +226,7 @@ cut_each() {
 		[ $n -lt 400 ] || die "$name: never completes"
 	done
 	$final || die "$name: uncut result wrong"
-	echo "$name: cut at each of $n writes"
+	echo "$name: $((n - 1)) writes, cut after each"
 }
 
 c_merge_setup() { cp top0.vhd top.vhd && cp mid0.vhd mid.vhd; }
