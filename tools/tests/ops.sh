@@ -237,6 +237,14 @@ c_merge_verify() {
 }
 c_merge_final() { clean mid.vhd && view mid.vhd cur.raw && cmp cur.raw want.raw; }
 
+c_into_setup() { cp top0.vhd top.vhd && cp mid0.vhd mid.vhd && cp base0.vhd base.vhd; }
+c_into_op() { "$VHD" merge --into base.vhd top.vhd; }
+c_into_verify() {
+	clean base.vhd && view top.vhd got.raw && cmp got.raw want.raw &&
+	view base.vhd cur.raw && sectors_old_or_new base-before.raw want.raw cur.raw
+}
+c_into_final() { clean base.vhd && view base.vhd cur.raw && cmp cur.raw want.raw; }
+
 c_grow_setup() { cp d0.vhd d.vhd; }
 c_grow_op() { "$VHD" resize --size 300M d.vhd; }
 c_grow_verify() { clean d.vhd && view d.vhd got.raw && cmp -n $((12 << 20)) got.raw a.raw; }
@@ -270,9 +278,11 @@ c_uuid_final() { view s.vhd got.raw && cmp got.raw a.raw; }
 t_ops_crash() {
 	local b e
 	mkchain || return 1
-	cp top.vhd top0.vhd; cp mid.vhd mid0.vhd
-	view top.vhd want.raw && view mid.vhd mid-before.raw || return 1
+	cp top.vhd top0.vhd; cp mid.vhd mid0.vhd; cp base.vhd base0.vhd
+	view top.vhd want.raw && view mid.vhd mid-before.raw &&
+	view base.vhd base-before.raw || return 1
 	cut_each merge c_merge_setup c_merge_op c_merge_verify c_merge_final
+	cut_each merge-into c_into_setup c_into_op c_into_verify c_into_final
 	mkraw a.raw 12
 	"$VHD" convert -O dynamic -b 512K a.raw d0.vhd && cp d0.vhd d.vhd &&
 	"$VHD" snapshot d.vhd s0.vhd && "$VHD" convert -O fixed a.raw f0.vhd || return 1
