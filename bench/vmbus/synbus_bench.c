@@ -18,7 +18,8 @@ struct tput {
 	int wfd;
 	size_t len;
 	long sent;
-	volatile int stop;
+	int stop;
+	int done;
 	int err;
 };
 
@@ -57,13 +58,14 @@ static void *tput_writer(void *p)
 	struct tput *t = p;
 	static char buf[4096];
 
-	while (!t->stop) {
+	while (!__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE)) {
 		if (write_full(t->wfd, buf, t->len)) {
 			t->err = errno;
 			break;
 		}
-		t->sent++;
+		__atomic_store_n(&t->sent, t->sent + 1, __ATOMIC_RELEASE);
 	}
+	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -99,10 +101,22 @@ static double throughput(int fd, size_t len, int stream, long *msgs)
 			break;
 		got++;
 	}
-	t.stop = 1;
-	pthread_join(th, NULL);
-	while (got < t.sent && !read_full(fd, in, len, stream))
+	/*
+	 * Keep reading until the writer is out: a writer blocked on a full
+	 * pipeline only finishes its last message if we drain the echoes.
+	 */
+	__atomic_store_n(&t.stop, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&t.done, __ATOMIC_ACQUIRE) ||
+	       got < __atomic_load_n(&t.sent, __ATOMIC_ACQUIRE)) {
+		if (got >= __atomic_load_n(&t.sent, __ATOMIC_ACQUIRE)) {
+			usleep(100);
+			continue;
+		}
+		if (read_full(fd, in, len, stream))
+			break;
 		got++;
+	}
+	pthread_join(th, NULL);
 	*msgs = got;
 	return got * (double)len / (sb_now() - t0) / 1e6;
 }
