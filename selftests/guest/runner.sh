@@ -16,7 +16,6 @@ done
 export SRC KMOD_ROOT
 R=/run/results
 mkdir -p $R /scratch /tmp /var/tmp
-mount -t tmpfs tmpfs /tmp
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 results $R || {
 	echo "runner: cannot mount results share"
 	poweroff -f
