@@ -35,20 +35,6 @@ static ssize_t _name##_show(struct device *dev,				\
 }									\
 static DEVICE_ATTR_RO(_name)
 
-static const char *vhd_type_name(u32 type)
-{
-	switch (type) {
-	case VHD_TYPE_FIXED:
-		return "fixed";
-	case VHD_TYPE_DYNAMIC:
-		return "dynamic";
-	case VHD_TYPE_DIFF:
-		return "differencing";
-	default:
-		return "unknown";
-	}
-}
-
 /* The path now (the file may have been renamed since attach), as loop. */
 static ssize_t vhd_emit_path(struct vhd_layer *l, char *buf)
 {

@@ -18,10 +18,7 @@
 
 #include "lib/vhd_format.h"
 
-/* The uapi header repeats the library's disk type values (2, 3, 4). */
-#undef VHD_TYPE_FIXED
-#undef VHD_TYPE_DYNAMIC
-#undef VHD_TYPE_DIFF
+/* The uapi header repeats the library's VHD_TYPE_* macros, token for token. */
 #include <linux/vhd.h>
 
 #define VHD_NAME		"vhd"

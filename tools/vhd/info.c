@@ -38,7 +38,7 @@ static void print_human(struct vhd_image *img, int chain_err,
 	code32_str(f->creator_os, os);
 	vhdio_uuid_str(f->uuid, u);
 	printf("image: %s\n", img->path);
-	printf("type: %s\n", type_name(f->disk_type));
+	printf("type: %s\n", vhd_type_name(f->disk_type));
 	printf("virtual size: %llu\n", (unsigned long long)f->virtual_size);
 	printf("current size: %llu\n", (unsigned long long)f->cur_size);
 	printf("original size: %llu\n", (unsigned long long)f->orig_size);
@@ -82,7 +82,7 @@ static void print_human(struct vhd_image *img, int chain_err,
 	for (p = img->parent, i = 1; p; p = p->parent, i++) {
 		vhdio_uuid_str(p->footer.uuid, u);
 		printf("parent %u: %s (%s, %s)\n", i, p->path,
-		       type_name(p->footer.disk_type), u);
+		       vhd_type_name(p->footer.disk_type), u);
 	}
 	if (chain_err)
 		printf("chain error: %s: %s\n", where ? where : img->path,
@@ -107,7 +107,7 @@ static void print_json(struct vhd_image *img, int chain_err,
 
 	printf("{\n  \"filename\": ");
 	json_str(stdout, img->path);
-	printf(",\n  \"type\": \"%s\",\n", type_name(f->disk_type));
+	printf(",\n  \"type\": \"%s\",\n", vhd_type_name(f->disk_type));
 	json_u64("virtual-size", f->virtual_size, true);
 	json_u64("current-size", f->cur_size, true);
 	json_u64("original-size", f->orig_size, true);
@@ -172,7 +172,7 @@ static void print_json(struct vhd_image *img, int chain_err,
 		printf("%s{\"filename\": ", first ? "" : ", ");
 		json_str(stdout, p->path);
 		printf(", \"type\": \"%s\", \"uuid\": \"%s\"}",
-		       type_name(p->footer.disk_type), u);
+		       vhd_type_name(p->footer.disk_type), u);
 	}
 	printf("]");
 	if (chain_err) {

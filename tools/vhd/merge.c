@@ -340,7 +340,7 @@ int cmd_merge(int argc, char **argv)
 	ret = 1;
 	if (m.top->footer.disk_type != VHD_TYPE_DIFF) {
 		warnx_("%s: %s image: only a differencing disk can be merged",
-		       child, type_name(m.top->footer.disk_type));
+		       child, vhd_type_name(m.top->footer.disk_type));
 		goto out;
 	}
 	m.target = into ? find_layer(m.top, into) : m.top->parent;

@@ -72,7 +72,7 @@ int cmd_set_uuid(int argc, char **argv)
 			goto out;
 		if (kids[i]->footer.disk_type != VHD_TYPE_DIFF) {
 			warnx_("%s: %s image: not a child of %s", k,
-			       type_name(kids[i]->footer.disk_type),
+			       vhd_type_name(kids[i]->footer.disk_type),
 			       argv[optind]);
 			goto out;
 		}
@@ -209,7 +209,7 @@ int cmd_discard_snapshot(int argc, char **argv)
 		return 1;
 	if (snap->footer.disk_type != VHD_TYPE_DIFF)
 		warnx_("%s: %s image, not a snapshot: not deleted", argv[1],
-		       type_name(snap->footer.disk_type));
+		       vhd_type_name(snap->footer.disk_type));
 	else if (ed_attached(argv[1], other, sizeof(other)))
 		warnx_("%s: attached as %s: not deleted", argv[1], other);
 	else if (find_dependent(snap, other, sizeof(other)))

@@ -76,19 +76,6 @@ int parse_size_rule(const char *s, u32 *rule)
 	return 0;
 }
 
-const char *type_name(u32 t)
-{
-	switch (t) {
-	case VHD_TYPE_FIXED:
-		return "fixed";
-	case VHD_TYPE_DYNAMIC:
-		return "dynamic";
-	case VHD_TYPE_DIFF:
-		return "differencing";
-	default:
-		return "unknown";
-	}
-}
 
 void json_str(FILE *f, const char *s)
 {

@@ -47,7 +47,6 @@ void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int parse_size(const char *s, u64 *out);
 /* --size-rule=auto|current|chs */
 int parse_size_rule(const char *s, u32 *rule);
-const char *type_name(u32 disk_type);
 /* Print @s as a JSON string literal. */
 void json_str(FILE *f, const char *s);
 /* Printable 4-char code ("Wi2k", "W2ru"); non-printables as '.'. */

@@ -38,19 +38,6 @@ void warn_(int err, const char *fmt, ...)
 	fprintf(stderr, ": %s\n", strerror(err));
 }
 
-const char *vhd_type_name(uint32_t type)
-{
-	switch (type) {
-	case VHD_TYPE_FIXED:
-		return "fixed";
-	case VHD_TYPE_DYNAMIC:
-		return "dynamic";
-	case VHD_TYPE_DIFF:
-		return "differencing";
-	}
-	return "unknown";
-}
-
 /* Accept /dev/vhdN, vhdN and N, as losetup accepts loopN. */
 int vhd_parse_devname(const char *arg, int *index)
 {

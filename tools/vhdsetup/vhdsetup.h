@@ -13,6 +13,8 @@
 
 #include <linux/vhd.h>
 
+#include "vhd_format.h"
+
 #include "chain.h"
 #include "msg.h"
 
@@ -45,7 +47,6 @@ void vhd_dev_free(struct vhd_dev *dev);
 int vhd_dev_detach(int index);
 int vhd_iterate_devices(int (*fn)(int index, void *arg), void *arg);
 char *vhd_sysfs_read(int index, const char *attr);
-const char *vhd_type_name(uint32_t type);
 
 /* attach.c */
 struct attach_opts {

@@ -100,3 +100,16 @@ int vhd_errno(int err)
 
 	return e < VHD_E_MAX ? -(int)vhd_errnos[e] : -EINVAL;
 }
+
+const char *vhd_type_name(u32 disk_type)
+{
+	switch (disk_type) {
+	case VHD_TYPE_FIXED:
+		return "fixed";
+	case VHD_TYPE_DYNAMIC:
+		return "dynamic";
+	case VHD_TYPE_DIFF:
+		return "differencing";
+	}
+	return "unknown";
+}

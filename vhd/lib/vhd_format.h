@@ -40,9 +40,10 @@
 #define VHD_NO_OFFSET		0xFFFFFFFFFFFFFFFFULL
 
 #define VHD_TYPE_NONE		0U
-#define VHD_TYPE_FIXED		2U
-#define VHD_TYPE_DYNAMIC	3U
-#define VHD_TYPE_DIFF		4U
+/* Spelled exactly as in uapi/linux/vhd.h so both headers can be included. */
+#define VHD_TYPE_FIXED		2
+#define VHD_TYPE_DYNAMIC	3
+#define VHD_TYPE_DIFF		4
 
 /* Creator host OS codes */
 #define VHD_OS_WINDOWS		0x5769326BU	/* "Wi2k" */
@@ -172,6 +173,8 @@ enum vhd_error {
 
 /* Static reason string; accepts err or -err. */
 const char *vhd_strerror(int err);
+/* "fixed", "dynamic", "differencing" or "unknown" for a footer disk type. */
+const char *vhd_type_name(u32 disk_type);
 /* Negative errno for a (negative) vhd error, 0 for 0. */
 int vhd_errno(int err);
 
