@@ -88,6 +88,52 @@ struct vhd_info {
 
 #define VHD_INFO_SIZE_VER0	 128
 
+/*
+ * Online meta-operations on an attached /dev/vhdN. VHD_OP_START checks the
+ * request, then runs the operation in the background while I/O goes on;
+ * one at a time per device. Progress and the outcome are in sysfs
+ * (/sys/block/vhdN/vhd/op*); VHD_OP_WAIT blocks until the operation ends
+ * and returns its result; VHD_OP_CANCEL stops it (images stay valid, a
+ * merge run again completes).
+ */
+#define VHD_OP_MERGE		1	/* layer @level into layer @level + 1 */
+#define VHD_OP_RESIZE		2	/* grow the top image to @new_size */
+#define VHD_OP_COMPACT		3	/* drop redundant blocks, fill holes */
+#define VHD_OP_MOVE		4	/* copy the top (or the chain) to @fd */
+
+/* struct vhd_op.flags */
+#define VHD_OP_F_FLATTEN	0x1U	/* move: the whole chain, as one dynamic image */
+#define VHD_OP_F_CHILD_FD	0x2U	/* merge: @child_fd is given */
+#define VHD_OP_F_ALL		0x3U
+
+/**
+ * struct vhd_op - argument of VHD_OP_START
+ * @size: sizeof(struct vhd_op) as the caller knows it
+ * @op: VHD_OP_*
+ * @flags: VHD_OP_F_*
+ * @level: merge: the layer merged (0: the top, which the device then
+ *	leaves for its parent; 1..depth-2: an intermediate layer); else 0
+ * @fd: merge: layer @level + 1 open read-write; move: the new, empty file
+ *	open read-write; else 0
+ * @child_fd: merge of @level >= 2 (VHD_OP_F_CHILD_FD): layer @level - 1
+ *	open read-write, whose parent link is rewritten; else 0
+ * @new_size: resize: new virtual size in bytes (a multiple of 512, not
+ *	smaller than now); else 0
+ * @reserved: must be zero
+ */
+struct vhd_op {
+	__u32 size;
+	__u32 op;
+	__u32 flags;
+	__u32 level;
+	__s32 fd;
+	__s32 child_fd;
+	__u64 new_size;
+	__u64 reserved[6];
+};
+
+#define VHD_OP_SIZE_VER0	 80
+
 /* /dev/vhd-control; the argument is a device index (int), as for loop. */
 #define VHD_CTL_ADD		_IO(VHD_IOC_MAGIC, 0x00)	/* -1: first free */
 #define VHD_CTL_REMOVE		_IO(VHD_IOC_MAGIC, 0x01)
@@ -97,5 +143,9 @@ struct vhd_info {
 #define VHD_ATTACH		_IOW(VHD_IOC_MAGIC, 0x10, struct vhd_attach)
 #define VHD_DETACH		_IO(VHD_IOC_MAGIC, 0x11)
 #define VHD_GET_INFO		_IOWR(VHD_IOC_MAGIC, 0x12, struct vhd_info)
+#define VHD_OP_START		_IOW(VHD_IOC_MAGIC, 0x13, struct vhd_op)
+#define VHD_OP_CANCEL		_IO(VHD_IOC_MAGIC, 0x14)
+/* 0 when the last operation succeeded, else its negative errno */
+#define VHD_OP_WAIT		_IO(VHD_IOC_MAGIC, 0x15)
 
 #endif /* _UAPI_LINUX_VHD_H */
