@@ -16,28 +16,71 @@
 static LIST_HEAD(vhd_bound_list);
 static DEFINE_MUTEX(vhd_bound_mutex);
 
-static bool vhd_layers_share(const struct vhd_layer *a, int na,
-			     const struct vhd_layer *b, int nb)
+static bool vhd_layers_share(struct vhd_layer * const *a, int na,
+			     const struct vhd_device *other)
 {
 	int i, j;
 
-	for (i = 0; i < na; i++)
-		for (j = 0; j < nb; j++)
-			if (file_inode(a[i].file) == file_inode(b[j].file) &&
-			    (a[i].writable || b[j].writable))
+	for (i = 0; i < na; i++) {
+		/* an online operation writes these files */
+		for (j = 0; j < ARRAY_SIZE(other->op.busy); j++)
+			if (file_inode(a[i]->file) == READ_ONCE(other->op.busy[j]))
 				return true;
+		for (j = 0; j < other->depth; j++)
+			if (file_inode(a[i]->file) ==
+			    file_inode(other->layers[j]->file) &&
+			    (a[i]->writable || other->layers[j]->writable))
+				return true;
+	}
 	return false;
 }
 
 /* Called with vhd_bound_mutex held. */
-static struct vhd_device *vhd_image_user(struct vhd_layer *layers, int depth)
+static struct vhd_device *vhd_image_user(struct vhd_layer **layers, int depth)
 {
 	struct vhd_device *other;
 
 	list_for_each_entry(other, &vhd_bound_list, bound_node)
-		if (vhd_layers_share(layers, depth, other->layers, other->depth))
+		if (vhd_layers_share(layers, depth, other))
 			return other;
 	return NULL;
+}
+
+/*
+ * An online operation of @vhd is about to write @inode: refuse (EBUSY)
+ * when another attached device uses it in any role, else record it in
+ * op.busy[@slot] so that no device attaches it meanwhile. NULL releases.
+ */
+int vhd_claim_inode(struct vhd_device *vhd, int slot, struct inode *inode)
+{
+	struct vhd_device *other;
+	int i, err = 0;
+
+	mutex_lock(&vhd_bound_mutex);
+	list_for_each_entry(other, &vhd_bound_list, bound_node) {
+		if (other == vhd || !inode)
+			continue;
+		for (i = 0; i < other->depth; i++)
+			if (file_inode(other->layers[i]->file) == inode)
+				err = -EBUSY;
+		for (i = 0; i < ARRAY_SIZE(other->op.busy); i++)
+			if (other->op.busy[i] == inode)
+				err = -EBUSY;
+	}
+	if (!err)
+		WRITE_ONCE(vhd->op.busy[slot], inode);
+	mutex_unlock(&vhd_bound_mutex);
+	return err;
+}
+
+/* The pivot of an operation: other devices' checks see old or new. */
+void vhd_swap_layers(struct vhd_device *vhd, struct vhd_layer **layers,
+		     int depth)
+{
+	mutex_lock(&vhd_bound_mutex);
+	vhd->layers = layers;
+	vhd->depth = depth;
+	mutex_unlock(&vhd_bound_mutex);
 }
 
 /* Checks of the struct alone; one message per refusal. */
@@ -100,19 +143,23 @@ static struct file *vhd_reopen_ro(struct file *file)
 			   file->f_cred);
 }
 
-static void vhd_free_layers(struct vhd_layer *layers, int depth)
+void vhd_free_layers(struct vhd_layer **layers, int depth)
 {
 	int i;
 
-	for (i = 0; i < depth; i++)
-		vhd_layer_close(&layers[i]);
+	for (i = 0; i < depth; i++) {
+		if (!layers[i])
+			continue;
+		vhd_layer_close(layers[i]);
+		kfree(layers[i]);
+	}
 	kfree(layers);
 }
 
 static int vhd_open_chain(struct vhd_device *vhd, const struct vhd_attach *a,
-			  bool ro, struct vhd_layer **out)
+			  bool ro, struct vhd_layer ***out)
 {
-	struct vhd_layer *layers;
+	struct vhd_layer **layers;
 	const char *why = NULL;
 	int depth = 0, err = 0, i, j;
 
@@ -121,11 +168,16 @@ static int vhd_open_chain(struct vhd_device *vhd, const struct vhd_attach *a,
 		return -ENOMEM;
 
 	for (i = 0; i < a->nr_fds; i++) {
-		struct file *f = fget(a->fds[i]);
-		struct file *use;
+		struct file *f, *use;
 		struct inode *inode;
 		bool dio;
 
+		layers[i] = kzalloc(sizeof(*layers[i]), GFP_KERNEL);
+		if (!layers[i]) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		f = fget(a->fds[i]);
 		if (!f) {
 			vhd_warn(vhd, "attach refused: fds[%d] (%d) is not an open file",
 				 i, a->fds[i]);
@@ -140,7 +192,7 @@ static int vhd_open_chain(struct vhd_device *vhd, const struct vhd_attach *a,
 			goto fail;
 		}
 		for (j = 0; j < i; j++) {
-			if (file_inode(layers[j].file) == inode) {
+			if (file_inode(layers[j]->file) == inode) {
 				vhd_warn(vhd, "attach refused: fds[%d] repeats image %d of the chain (loop)",
 					 i, j);
 				fput(f);
@@ -167,37 +219,37 @@ static int vhd_open_chain(struct vhd_device *vhd, const struct vhd_attach *a,
 		} else {
 			use = f;
 		}
-		layers[i].writable = i == 0 && !ro && (use->f_mode & FMODE_WRITE);
-		layers[i].iocb_flags = dio ? IOCB_DIRECT : 0;
-		err = vhd_layer_open(vhd, &layers[i], use, i == 0, &why);
+		layers[i]->writable = i == 0 && !ro && (use->f_mode & FMODE_WRITE);
+		layers[i]->iocb_flags = dio ? IOCB_DIRECT : 0;
+		err = vhd_layer_open(vhd, layers[i], use, i == 0, &why);
 		depth = i + 1;	/* close it on failure too */
 		if (err) {
 			vhd_warn(vhd, "attach refused: image %d (%s): %s (%d)", i,
-				 layers[i].path ?: "?",
+				 layers[i]->path ?: "?",
 				 why ?: (err == -ENOMEM ? "out of memory" :
 					 err == -EINTR ? "interrupted" :
 					 "cannot load metadata"), err);
 			goto fail;
 		}
 		if (i > 0) {
-			err = vhd_layer_link(vhd, &layers[i - 1], &layers[i], i);
+			err = vhd_layer_link(vhd, layers[i - 1], layers[i], i);
 			if (err)
 				goto fail;
 		}
-		if (layers[i].type != VHD_TYPE_DIFF)
+		if (layers[i]->type != VHD_TYPE_DIFF)
 			break;
 	}
 
-	if (layers[depth - 1].type == VHD_TYPE_DIFF) {
+	if (layers[depth - 1]->type == VHD_TYPE_DIFF) {
 		vhd_warn(vhd, "attach refused: image %d (%s): %s", depth - 1,
-			 layers[depth - 1].path ?: "?",
+			 layers[depth - 1]->path ?: "?",
 			 vhd_strerror(VHD_E_NO_PARENT));
 		err = -ENOENT;
 		goto fail;
 	}
 	if (depth < a->nr_fds) {
 		vhd_warn(vhd, "attach refused: %u fds given but image %d (%s) has no parent",
-			 a->nr_fds, depth - 1, layers[depth - 1].path ?: "?");
+			 a->nr_fds, depth - 1, layers[depth - 1]->path ?: "?");
 		err = -EINVAL;
 		goto fail;
 	}
@@ -205,7 +257,7 @@ static int vhd_open_chain(struct vhd_device *vhd, const struct vhd_attach *a,
 	return depth;
 
 fail:
-	vhd_free_layers(layers, depth);
+	vhd_free_layers(layers, a->nr_fds);
 	return err;
 }
 
@@ -216,7 +268,11 @@ static void vhd_setup_queue(struct vhd_device *vhd)
 
 	/* FUA is emulated by the block layer with a post-flush. */
 	blk_queue_write_cache(q, !ro, false);
-	if (vhd->layers[0].iocb_flags & IOCB_DIRECT)
+	/* Every image type reads zeros after either (discard.c). */
+	q->limits.discard_granularity = ro ? 0 : SECTOR_SIZE;
+	blk_queue_max_discard_sectors(q, ro ? 0 : VHD_MAX_IO_SECTORS);
+	blk_queue_max_write_zeroes_sectors(q, ro ? 0 : VHD_MAX_IO_SECTORS);
+	if (vhd->layers[0]->iocb_flags & IOCB_DIRECT)
 		vhd->flags |= VHD_FLAG_DIRECT_IO;
 	else
 		vhd->flags &= ~VHD_FLAG_DIRECT_IO;
@@ -227,7 +283,7 @@ int vhd_ioctl_attach(struct vhd_device *vhd, struct block_device *bdev,
 {
 	struct vhd_attach a;
 	struct vhd_device *other;
-	struct vhd_layer *layers = NULL;
+	struct vhd_layer **layers = NULL;
 	bool ro, partscan;
 	u64 size;
 	int err, depth;
@@ -259,9 +315,9 @@ int vhd_ioctl_attach(struct vhd_device *vhd, struct block_device *bdev,
 		err = depth;
 		goto out_unlock;
 	}
-	if (!layers[0].writable)
+	if (!layers[0]->writable)
 		ro = true;
-	size = layers[0].sectors << SECTOR_SHIFT;
+	size = layers[0]->sectors << SECTOR_SHIFT;
 	if (a.size_override) {
 		if (a.size_override > size) {
 			vhd_warn(vhd, "attach refused: size_override %llu above the image's %llu",
@@ -293,6 +349,9 @@ int vhd_ioctl_attach(struct vhd_device *vhd, struct block_device *bdev,
 	vhd->sectors = size >> SECTOR_SHIFT;
 	vhd->flags = a.flags & ~VHD_FLAG_READ_ONLY;
 	vhd->autoclear_armed = false;
+	vhd->op.state = VHD_OPS_IDLE;
+	vhd->op.args.op = 0;
+	vhd->op.error = 0;
 	if (ro)
 		vhd->flags |= VHD_FLAG_READ_ONLY;
 	vhd_setup_queue(vhd);
@@ -334,7 +393,7 @@ out_claim:
 static void vhd_clear(struct vhd_device *vhd, bool release)
 {
 	struct request_queue *q = vhd->disk->queue;
-	struct vhd_layer *layers;
+	struct vhd_layer **layers;
 	int depth, err;
 	bool partscan;
 
@@ -380,6 +439,7 @@ int vhd_ioctl_detach(struct vhd_device *vhd)
 	struct block_device *whole = vhd->disk->part0;
 	int err;
 
+again:
 	err = mutex_lock_killable(&vhd->lock);
 	if (err)
 		return err;
@@ -403,6 +463,12 @@ int vhd_ioctl_detach(struct vhd_device *vhd)
 		mutex_unlock(&vhd->lock);
 		return 0;
 	}
+	if (READ_ONCE(vhd->op.state) == VHD_OPS_RUNNING) {
+		/* its pivot takes the lock: cancel and wait without it */
+		mutex_unlock(&vhd->lock);
+		vhd_op_stop(vhd);
+		goto again;
+	}
 	vhd->state = VHD_RUNDOWN;
 	mutex_unlock(&vhd->lock);
 	vhd_clear(vhd, false);
@@ -411,6 +477,9 @@ int vhd_ioctl_detach(struct vhd_device *vhd)
 
 void vhd_release_autoclear(struct vhd_device *vhd)
 {
+	/* no opener is left, so no new operation can start */
+	if (vhd->flags & VHD_FLAG_AUTOCLEAR)
+		vhd_op_stop(vhd);
 	mutex_lock(&vhd->lock);
 	if (vhd->state == VHD_BOUND && (vhd->flags & VHD_FLAG_AUTOCLEAR) &&
 	    vhd->autoclear_armed) {
@@ -444,7 +513,7 @@ int vhd_ioctl_info(struct vhd_device *vhd, void __user *arg)
 		mutex_unlock(&vhd->lock);
 		return -ENXIO;
 	}
-	top = &vhd->layers[0];
+	top = vhd->layers[0];
 	info.size = min_t(u32, usize, sizeof(info));
 	info.flags = vhd->flags;
 	info.type = top->type;

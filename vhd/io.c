@@ -30,6 +30,9 @@ struct vhd_sub {
 	 * calls file_accessed(iocb->ki_filp)), as loop's cmd->ref handles.
 	 */
 	atomic_t ref;
+	/* a write: its virtual sectors, for an online operation's tracking */
+	u64 vsector;
+	u32 vcount;
 	/* a write of sectors not yet marked in the block's bitmap */
 	u32 mark_blk;
 	u32 mark_first;
@@ -85,9 +88,13 @@ static void vhd_sub_put(struct vhd_sub *sub)
 		vhd_warn(cmd->vhd, "I/O error %d on %s at offset %llu", err,
 			 sub->layer->path, sub->iocb.ki_pos);
 		vhd_cmd_error(cmd, err);
-	} else if (sub->mark_count) {
-		vhd_mark_written(sub->layer, sub->mark_blk, sub->mark_first,
-				 sub->mark_count);
+	} else {
+		if (sub->mark_count)
+			vhd_mark_written(sub->layer, sub->mark_blk,
+					 sub->mark_first, sub->mark_count);
+		/* after the data: a copy that misses it runs again */
+		if (sub->vcount)
+			vhd_op_mark(cmd->vhd, sub->vsector, sub->vcount);
 	}
 	kfree(sub);
 	vhd_cmd_put(cmd);
@@ -125,7 +132,8 @@ static void vhd_zero(struct vhd_map *m, size_t off, u32 sectors)
 }
 
 static void vhd_sub_io(struct vhd_map *m, struct vhd_layer *l, u64 pos,
-		       size_t off, u32 sectors, u32 blk, u32 first, u32 count)
+		       size_t off, u32 sectors, u32 blk, u32 first, u32 count,
+		       u64 vsector)
 {
 	struct vhd_cmd *cmd = m->cmd;
 	struct vhd_sub *sub;
@@ -143,6 +151,8 @@ static void vhd_sub_io(struct vhd_map *m, struct vhd_layer *l, u64 pos,
 	sub->mark_blk = blk;
 	sub->mark_first = first;
 	sub->mark_count = count;
+	sub->vsector = vsector;
+	sub->vcount = m->dir == ITER_SOURCE ? sectors : 0;
 	sub->iocb = (struct kiocb) {
 		.ki_filp = l->file,
 		.ki_pos = pos,
@@ -172,7 +182,7 @@ static void vhd_map_read(struct vhd_map *m, int level, u64 sector, u32 nr,
 	u8 *bm;
 
 	while (nr) {
-		l = level < m->vhd->depth ? &m->vhd->layers[level] : NULL;
+		l = level < m->vhd->depth ? m->vhd->layers[level] : NULL;
 		if (!l || sector >= l->sectors) {
 			/* below the chain, or a parent smaller than its child */
 			vhd_zero(m, off, nr);
@@ -184,7 +194,8 @@ static void vhd_map_read(struct vhd_map *m, int level, u64 sector, u32 nr,
 			nr = n;
 		}
 		if (l->type == VHD_TYPE_FIXED) {
-			vhd_sub_io(m, l, sector << SECTOR_SHIFT, off, nr, 0, 0, 0);
+			vhd_sub_io(m, l, sector << SECTOR_SHIFT, off, nr, 0, 0, 0,
+				   0);
 			return;
 		}
 
@@ -207,7 +218,7 @@ static void vhd_map_read(struct vhd_map *m, int level, u64 sector, u32 nr,
 					vhd_sub_io(m, l,
 						   vhd_block_data_off(&l->hdr, entry) +
 						   ((u64)pos << SECTOR_SHIFT),
-						   o, run, 0, 0, 0);
+						   o, run, 0, 0, 0, 0);
 				else if (l->type == VHD_TYPE_DIFF)
 					vhd_map_read(m, level + 1,
 						     sector + pos - in, run, o);
@@ -224,7 +235,7 @@ static void vhd_map_read(struct vhd_map *m, int level, u64 sector, u32 nr,
 /* Writes only go to layers[0]; blocks are allocated on first write. */
 static void vhd_map_write(struct vhd_map *m, u64 sector, u32 nr)
 {
-	struct vhd_layer *l = &m->vhd->layers[0];
+	struct vhd_layer *l = m->vhd->layers[0];
 	u32 n, in, blk, entry;
 	size_t off = 0;
 	bool marked;
@@ -232,7 +243,8 @@ static void vhd_map_write(struct vhd_map *m, u64 sector, u32 nr)
 	int err;
 
 	if (l->type == VHD_TYPE_FIXED) {
-		vhd_sub_io(m, l, sector << SECTOR_SHIFT, 0, nr, 0, 0, 0);
+		vhd_sub_io(m, l, sector << SECTOR_SHIFT, 0, nr, 0, 0, 0,
+			   sector);
 		return;
 	}
 
@@ -257,7 +269,7 @@ static void vhd_map_write(struct vhd_map *m, u64 sector, u32 nr)
 		marked = vhd_bitmap_all(bm, in, n, true);
 		vhd_sub_io(m, l, vhd_block_data_off(&l->hdr, entry) +
 			   ((u64)in << SECTOR_SHIFT), off, n, blk, in,
-			   marked ? 0 : n);
+			   marked ? 0 : n, sector);
 		sector += n;
 		nr -= n;
 		off += (size_t)n << SECTOR_SHIFT;
@@ -309,6 +321,13 @@ static void vhd_work(struct work_struct *work)
 		if (err)
 			vhd_cmd_error(cmd, err);
 		break;
+	case REQ_OP_DISCARD:
+	case REQ_OP_WRITE_ZEROES:
+		err = vhd_discard(cmd->vhd, blk_rq_pos(rq), blk_rq_sectors(rq),
+				  req_op(rq) == REQ_OP_WRITE_ZEROES);
+		if (err)
+			vhd_cmd_error(cmd, err);
+		break;
 	case REQ_OP_READ:
 	case REQ_OP_WRITE:
 		err = vhd_cmd_bvec(cmd, rq);
@@ -348,7 +367,9 @@ static blk_status_t vhd_queue_rq(struct blk_mq_hw_ctx *hctx,
 	case REQ_OP_FLUSH:
 		break;
 	case REQ_OP_WRITE:
-		if (!vhd->layers[0].writable)
+	case REQ_OP_DISCARD:
+	case REQ_OP_WRITE_ZEROES:
+		if (!vhd->layers[0]->writable)
 			return BLK_STS_IOERR;
 		break;
 	default:

@@ -198,6 +198,8 @@ void vhd_layer_close(struct vhd_layer *l)
 	unsigned long i;
 	void *bm;
 
+	if (!l->file)		/* never opened: nothing initialised */
+		return;
 	xa_for_each(&l->bitmaps, i, bm)
 		kfree(bm);
 	xa_destroy(&l->bitmaps);

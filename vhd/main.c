@@ -59,6 +59,14 @@ static int vhd_ioctl(struct block_device *bdev, fmode_t mode,
 		return vhd_ioctl_detach(vhd);
 	case VHD_GET_INFO:
 		return vhd_ioctl_info(vhd, argp);
+	case VHD_OP_START:
+		if (!(mode & FMODE_WRITE))
+			return -EBADF;
+		return vhd_ioctl_op_start(vhd, argp);
+	case VHD_OP_CANCEL:
+		return vhd_ioctl_op_cancel(vhd);
+	case VHD_OP_WAIT:
+		return vhd_ioctl_op_wait(vhd);
 	default:
 		return -ENOTTY;
 	}
@@ -130,6 +138,8 @@ static int vhd_add(int i)
 	mutex_init(&vhd->lock);
 	mutex_init(&vhd->sysfs_lock);
 	mutex_init(&vhd->meta_lock);
+	init_completion(&vhd->op.done);
+	init_waitqueue_head(&vhd->op.wait);
 
 	err = mutex_lock_killable(&vhd_ctl_mutex);
 	if (err)

@@ -18,6 +18,7 @@
  * writes and may leak the space of blocks allocated since the last flush.
  */
 #include <linux/fs.h>
+#include <linux/falloc.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
@@ -82,8 +83,7 @@ int vhd_file_io(struct file *file, void *buf, size_t len, u64 off,
 	return ret == len ? 0 : -EIO;
 }
 
-static int vhd_meta_write(struct vhd_layer *l, const void *src, size_t len,
-			  u64 off)
+int vhd_meta_write(struct vhd_layer *l, const void *src, size_t len, u64 off)
 {
 	void *buf;
 	int err;
@@ -97,11 +97,52 @@ static int vhd_meta_write(struct vhd_layer *l, const void *src, size_t len,
 	return err;
 }
 
-static int vhd_sync(struct vhd_layer *l)
+int vhd_sync(struct vhd_layer *l)
 {
 	int err = vfs_fsync(l->file, 0);
 
 	return err == -EINVAL ? 0 : err;	/* no fsync: nothing cached */
+}
+
+/* Give the file space of [off, off + len) back; it then reads as zeros. */
+int vhd_punch(struct vhd_layer *l, u64 off, u64 len)
+{
+	return vfs_fallocate(l->file, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			     off, len);
+}
+
+/* The dynamic header, as l->hdr says, made durable. */
+int vhd_write_header(struct vhd_layer *l)
+{
+	u8 *buf;
+	int err;
+
+	buf = kmalloc(VHD_DYNHDR_SIZE, GFP_NOIO);
+	if (!buf)
+		return -ENOMEM;
+	vhd_dynhdr_encode(&l->hdr, buf);
+	err = vhd_file_io(l->file, buf, VHD_DYNHDR_SIZE, l->footer.data_offset,
+			  true, l->iocb_flags);
+	kfree(buf);
+	return err ? err : vhd_sync(l);
+}
+
+/*
+ * The footer, as l->footer says: the trailing copy first (the one readers
+ * trust), then the copy at 0 of a sparse image, each made durable.
+ */
+int vhd_write_footers(struct vhd_layer *l)
+{
+	int err;
+
+	vhd_footer_encode(&l->footer, l->footer_raw);
+	err = vhd_meta_write(l, l->footer_raw, VHD_FOOTER_SIZE, l->footer_off);
+	if (!err)
+		err = vhd_sync(l);
+	if (err || l->type == VHD_TYPE_FIXED)
+		return err;
+	err = vhd_meta_write(l, l->footer_raw, VHD_FOOTER_SIZE, 0);
+	return err ? err : vhd_sync(l);
 }
 
 void vhd_mark_written(struct vhd_layer *l, u32 blk, u32 first, u32 count)
@@ -116,8 +157,19 @@ void vhd_mark_written(struct vhd_layer *l, u32 blk, u32 first, u32 count)
 	set_bit(blk, l->dirty_bitmaps);
 }
 
+void vhd_clear_bits(struct vhd_layer *l, u32 blk, u32 first, u32 count)
+{
+	unsigned long flags;
+	u8 *bm = vhd_layer_bitmap(l, blk);
+
+	spin_lock_irqsave(&l->bm_lock, flags);
+	vhd_bitmap_clear_range(bm, first, count);
+	spin_unlock_irqrestore(&l->bm_lock, flags);
+	set_bit(blk, l->dirty_bitmaps);
+}
+
 /* Move the footer to @new_off durably before its old place is reused. */
-static int vhd_move_footer(struct vhd_layer *l, u64 new_off)
+int vhd_move_footer(struct vhd_layer *l, u64 new_off)
 {
 	u64 old = l->footer_off;
 	int err;
@@ -136,6 +188,7 @@ int vhd_alloc_block(struct vhd_device *vhd, struct vhd_layer *l, u32 blk)
 {
 	struct vhd_alloc_plan p;
 	u64 span = (u64)l->hdr.bitmap_size + l->hdr.block_size;
+	bool fresh;
 	u8 *bm;
 	int err;
 
@@ -156,22 +209,30 @@ int vhd_alloc_block(struct vhd_device *vhd, struct vhd_layer *l, u32 blk)
 		if (err)
 			goto io_err;
 	}
-	bm = kmalloc(l->hdr.bitmap_size, GFP_NOIO);
-	if (!bm) {
-		err = -ENOMEM;
-		goto out;
+	/* A block freed by discard or compaction keeps its buffer. */
+	bm = vhd_layer_bitmap(l, blk);
+	fresh = !bm;
+	if (fresh) {
+		bm = kmalloc(l->hdr.bitmap_size, GFP_NOIO);
+		if (!bm) {
+			err = -ENOMEM;
+			goto out;
+		}
 	}
 	/*
 	 * Dynamic: every sector present (the unwritten ones read as the
 	 * zeros of the sparse file), so later writes need no bitmap update.
 	 * Differencing: none, the parent shows through until written.
 	 */
+	spin_lock_irq(&l->bm_lock);
 	memset(bm, l->type == VHD_TYPE_DYNAMIC ? 0xff : 0, l->hdr.bitmap_size);
+	spin_unlock_irq(&l->bm_lock);
 	err = vhd_meta_write(l, bm, l->hdr.bitmap_size, p.bitmap_off);
-	if (!err)
+	if (!err && fresh)
 		err = xa_err(xa_store(&l->bitmaps, blk, bm, GFP_NOIO));
 	if (err) {
-		kfree(bm);
+		if (fresh)
+			kfree(bm);
 		goto io_err;
 	}
 	/* Readers see the bitmap before the entry (vhd_bat_entry()). */
@@ -189,6 +250,21 @@ out:
 	return err;
 }
 
+/*
+ * Unreference block @blk (meta_lock held): its BAT entry is written back
+ * unused at the next flush. The slot is not reused by allocation (only
+ * compaction moves blocks into holes, after that flush), and the cached
+ * bitmap stays for a later allocation of the same block, so that a
+ * completion racing with the free never touches freed memory.
+ */
+void vhd_free_block(struct vhd_layer *l, u32 blk)
+{
+	smp_store_release(&l->bat[blk], cpu_to_be32(VHD_BAT_UNUSED));
+	set_bit(blk / (SECTOR_SIZE / 4), l->dirty_bat);
+	clear_bit(blk, l->dirty_bitmaps);
+	WRITE_ONCE(l->allocated, l->allocated - 1);
+}
+
 /* Copy up to @max dirty bitmaps into @stage; their numbers into @blks. */
 static u32 vhd_snapshot_bitmaps(struct vhd_layer *l, u8 *stage, u32 *blks,
 				u32 max, u32 *from)
@@ -202,6 +278,8 @@ static u32 vhd_snapshot_bitmaps(struct vhd_layer *l, u8 *stage, u32 *blks,
 			break;
 		if (!test_and_clear_bit(blk, l->dirty_bitmaps))
 			continue;
+		if (be32_to_cpu(l->bat[blk]) == VHD_BAT_UNUSED)
+			continue;	/* freed since it was marked */
 		spin_lock_irqsave(&l->bm_lock, flags);
 		memcpy(stage + (size_t)n * size, vhd_layer_bitmap(l, blk), size);
 		spin_unlock_irqrestore(&l->bm_lock, flags);
@@ -272,7 +350,12 @@ static int vhd_write_bat(struct vhd_layer *l)
 
 int vhd_flush(struct vhd_device *vhd)
 {
-	struct vhd_layer *l = &vhd->layers[0];
+	return vhd_layer_flush(vhd, vhd->layers[0]);
+}
+
+/* The two-phase commit of a writable layer (the top, or an op's target). */
+int vhd_layer_flush(struct vhd_device *vhd, struct vhd_layer *l)
+{
 	bool synced = false, bat;
 	int err;
 
@@ -310,7 +393,7 @@ out:
  */
 int vhd_finish(struct vhd_device *vhd)
 {
-	struct vhd_layer *l = &vhd->layers[0];
+	struct vhd_layer *l = vhd->layers[0];
 	u64 end;
 	int err;
 

@@ -54,19 +54,19 @@ static ssize_t vhd_emit_path(struct vhd_layer *l, char *buf)
 VHD_ATTR_RO(backing_file);
 static ssize_t vhd_backing_file_fn(struct vhd_device *vhd, char *buf)
 {
-	return vhd_emit_path(&vhd->layers[0], buf);
+	return vhd_emit_path(vhd->layers[0], buf);
 }
 
 VHD_ATTR_RO(type);
 static ssize_t vhd_type_fn(struct vhd_device *vhd, char *buf)
 {
-	return sysfs_emit(buf, "%s\n", vhd_type_name(vhd->layers[0].type));
+	return sysfs_emit(buf, "%s\n", vhd_type_name(vhd->layers[0]->type));
 }
 
 VHD_ATTR_RO(block_size);
 static ssize_t vhd_block_size_fn(struct vhd_device *vhd, char *buf)
 {
-	struct vhd_layer *l = &vhd->layers[0];
+	struct vhd_layer *l = vhd->layers[0];
 
 	return sysfs_emit(buf, "%u\n",
 			  l->type == VHD_TYPE_FIXED ? 0 : l->hdr.block_size);
@@ -87,13 +87,13 @@ static ssize_t vhd_depth_fn(struct vhd_device *vhd, char *buf)
 VHD_ATTR_RO(allocated_blocks);
 static ssize_t vhd_allocated_blocks_fn(struct vhd_device *vhd, char *buf)
 {
-	return sysfs_emit(buf, "%u\n", READ_ONCE(vhd->layers[0].allocated));
+	return sysfs_emit(buf, "%u\n", READ_ONCE(vhd->layers[0]->allocated));
 }
 
 VHD_ATTR_RO(max_blocks);
 static ssize_t vhd_max_blocks_fn(struct vhd_device *vhd, char *buf)
 {
-	return sysfs_emit(buf, "%u\n", vhd->layers[0].nr_blocks);
+	return sysfs_emit(buf, "%u\n", vhd->layers[0]->nr_blocks);
 }
 
 #define VHD_FLAG_ATTR(_name, _flag)					\
@@ -108,6 +108,46 @@ VHD_FLAG_ATTR(direct_io, VHD_FLAG_DIRECT_IO)
 VHD_FLAG_ATTR(autoclear, VHD_FLAG_AUTOCLEAR)
 VHD_FLAG_ATTR(partscan, VHD_FLAG_PARTSCAN)
 
+/* The online operation: the current or last one, and how it goes. */
+VHD_ATTR_RO(op);
+static ssize_t vhd_op_fn(struct vhd_device *vhd, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", vhd_op_name(READ_ONCE(vhd->op.args.op)));
+}
+
+VHD_ATTR_RO(op_state);
+static ssize_t vhd_op_state_fn(struct vhd_device *vhd, char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  vhd_op_state_name(smp_load_acquire(&vhd->op.state)));
+}
+
+VHD_ATTR_RO(op_done);
+static ssize_t vhd_op_done_fn(struct vhd_device *vhd, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&vhd->op.bytes_done));
+}
+
+VHD_ATTR_RO(op_total);
+static ssize_t vhd_op_total_fn(struct vhd_device *vhd, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&vhd->op.bytes_total));
+}
+
+VHD_ATTR_RO(op_error);
+static ssize_t vhd_op_error_fn(struct vhd_device *vhd, char *buf)
+{
+	enum vhd_op_state st = smp_load_acquire(&vhd->op.state);
+
+	return sysfs_emit(buf, "%d\n", st == VHD_OPS_RUNNING ? 0 : vhd->op.error);
+}
+
+VHD_ATTR_RO(op_passes);
+static ssize_t vhd_op_passes_fn(struct vhd_device *vhd, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&vhd->op.passes));
+}
+
 /* parentN: the path of the N-th ancestor, present for N < depth. */
 static ssize_t vhd_parent_show(struct device *dev, char *buf, int n)
 {
@@ -116,7 +156,7 @@ static ssize_t vhd_parent_show(struct device *dev, char *buf, int n)
 
 	mutex_lock(&vhd->lock);
 	if (vhd->state == VHD_BOUND && n < vhd->depth)
-		ret = vhd_emit_path(&vhd->layers[n], buf);
+		ret = vhd_emit_path(vhd->layers[n], buf);
 	mutex_unlock(&vhd->lock);
 	return ret;
 }
@@ -157,6 +197,12 @@ static struct attribute *vhd_attrs[] = {
 	&dev_attr_direct_io.attr,
 	&dev_attr_autoclear.attr,
 	&dev_attr_partscan.attr,
+	&dev_attr_op.attr,
+	&dev_attr_op_state.attr,
+	&dev_attr_op_done.attr,
+	&dev_attr_op_total.attr,
+	&dev_attr_op_error.attr,
+	&dev_attr_op_passes.attr,
 	/* parents last: vhd_attr_visible() counts on it */
 	&dev_attr_parent1.attr,
 	&dev_attr_parent2.attr,
@@ -176,7 +222,7 @@ static struct attribute *vhd_attrs[] = {
 	NULL
 };
 
-#define VHD_FIRST_PARENT	11
+#define VHD_FIRST_PARENT	17
 static_assert(ARRAY_SIZE(vhd_attrs) == VHD_FIRST_PARENT + VHD_MAX_DEPTH);
 
 static umode_t vhd_attr_visible(struct kobject *kobj, struct attribute *attr,

@@ -8,11 +8,14 @@
 #ifndef VHD_DRV_H
 #define VHD_DRV_H
 
+#include <linux/atomic.h>
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <linux/completion.h>
 #include <linux/fs.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
@@ -57,6 +60,39 @@ struct vhd_layer {
 	unsigned long *dirty_bat;	/* BAT sectors to write at next flush */
 };
 
+enum vhd_op_state {
+	VHD_OPS_IDLE,
+	VHD_OPS_RUNNING,
+	VHD_OPS_DONE,
+	VHD_OPS_CANCELLED,
+	VHD_OPS_FAILED,
+};
+
+/*
+ * The online meta-operation of a device (op.c): one at a time, run by its
+ * own kthread. Writes completed while @dirty is set mark their units
+ * (2^@unit_shift sectors) there, so that copies can be redone.
+ */
+struct vhd_op_ctx {
+	struct vhd_op args;
+	enum vhd_op_state state;	/* under vhd_device.lock */
+	int error;			/* negative errno of the last op */
+	struct task_struct *task;
+	struct completion done;
+	wait_queue_head_t wait;		/* state leaves RUNNING */
+	bool cancel;			/* READ_ONCE in the op */
+	atomic64_t bytes_done;
+	atomic64_t bytes_total;
+	atomic_t passes;
+	struct file *file;		/* args.fd */
+	struct file *child_file;	/* args.child_fd */
+	unsigned long *dirty;		/* set under a frozen queue */
+	u32 unit_shift;
+	u64 nr_units;
+	/* inodes the op writes: no other device may attach them */
+	struct inode *busy[2];
+};
+
 struct vhd_device {
 	int index;
 	bool idr_visible;		/* under vhd_ctl_mutex */
@@ -72,9 +108,10 @@ struct vhd_device {
 	struct workqueue_struct *wq;
 
 	int depth;
-	struct vhd_layer *layers;	/* depth entries */
+	struct vhd_layer **layers;	/* depth entries, each kmalloc'd */
 	struct list_head bound_node;	/* on vhd_bound_list while attached */
 	u64 sectors;			/* exposed size */
+	struct vhd_op_ctx op;
 };
 
 /* Per-request state: the blk-mq PDU. */
@@ -94,6 +131,10 @@ extern const struct attribute_group *vhd_disk_groups[];
 void vhd_disk_changed(struct vhd_device *vhd, bool locked);
 
 /* attach.c */
+int vhd_claim_inode(struct vhd_device *vhd, int slot, struct inode *inode);
+void vhd_swap_layers(struct vhd_device *vhd, struct vhd_layer **layers,
+		     int depth);
+void vhd_free_layers(struct vhd_layer **layers, int depth);
 int vhd_ioctl_attach(struct vhd_device *vhd, struct block_device *bdev,
 		     fmode_t mode, void __user *arg);
 int vhd_ioctl_detach(struct vhd_device *vhd);
@@ -113,10 +154,70 @@ extern const struct blk_mq_ops vhd_mq_ops;
 /* meta.c */
 int vhd_file_io(struct file *file, void *buf, size_t len, u64 off,
 		bool write, int flags);
+int vhd_meta_write(struct vhd_layer *l, const void *src, size_t len,
+		   u64 off);
+int vhd_sync(struct vhd_layer *l);
+int vhd_punch(struct vhd_layer *l, u64 off, u64 len);
+int vhd_move_footer(struct vhd_layer *l, u64 new_off);
+int vhd_write_header(struct vhd_layer *l);
+int vhd_write_footers(struct vhd_layer *l);
 int vhd_alloc_block(struct vhd_device *vhd, struct vhd_layer *l, u32 blk);
+void vhd_free_block(struct vhd_layer *l, u32 blk);
 int vhd_flush(struct vhd_device *vhd);
+int vhd_layer_flush(struct vhd_device *vhd, struct vhd_layer *l);
 int vhd_finish(struct vhd_device *vhd);
 void vhd_mark_written(struct vhd_layer *l, u32 blk, u32 first, u32 count);
+void vhd_clear_bits(struct vhd_layer *l, u32 blk, u32 first, u32 count);
+
+/* discard.c: REQ_OP_DISCARD and REQ_OP_WRITE_ZEROES */
+int vhd_discard(struct vhd_device *vhd, u64 sector, u32 nr, bool zeroes);
+
+/* copy.c: synchronous access to one layer, for the operations */
+u32 vhd_layer_run(struct vhd_layer *l, u64 sector, u32 max, bool *present,
+		  u64 *pos);
+int vhd_chain_run(struct vhd_device *vhd, int level, u64 sector, u32 max,
+		  struct vhd_layer **owner, u64 *pos, u32 *run);
+int vhd_chain_read(struct vhd_device *vhd, int level, u64 sector, u32 nr,
+		   u8 *buf);
+int vhd_layer_write(struct vhd_device *vhd, struct vhd_layer *l,
+		    u64 sector, u32 nr, const u8 *buf);
+int vhd_layer_unmap(struct vhd_device *vhd, struct vhd_layer *l,
+		    u64 sector, u32 nr);
+int vhd_layer_dup(struct vhd_device *vhd, struct vhd_layer *l,
+		  struct file *file, bool writable);
+bool vhd_range_unallocated(struct vhd_device *vhd, int level, u64 sector,
+			   u32 nr);
+
+/* op.c: the online operations' frame */
+int vhd_ioctl_op_start(struct vhd_device *vhd, void __user *arg);
+int vhd_ioctl_op_cancel(struct vhd_device *vhd);
+int vhd_ioctl_op_wait(struct vhd_device *vhd);
+void vhd_op_stop(struct vhd_device *vhd);
+const char *vhd_op_name(u32 op);
+const char *vhd_op_state_name(enum vhd_op_state st);
+bool vhd_op_cancelled(struct vhd_device *vhd);
+int vhd_op_track(struct vhd_device *vhd, u32 unit_shift);
+void vhd_op_untrack(struct vhd_device *vhd, bool frozen);
+void vhd_op_mark(struct vhd_device *vhd, u64 sector, u32 nr);
+typedef int (*vhd_unit_fn)(struct vhd_device *vhd, u64 unit, void *ctx);
+/* Copy passes end when at most this many units are dirty, or after 8. */
+#define VHD_OP_SETTLE_UNITS	8
+#define VHD_OP_MAX_PASSES	8
+int vhd_op_copy_dirty(struct vhd_device *vhd, vhd_unit_fn copy, void *ctx);
+int vhd_op_passes(struct vhd_device *vhd, vhd_unit_fn copy, void *ctx);
+void vhd_op_pivot(struct vhd_device *vhd, struct vhd_layer **layers,
+		  int depth);
+
+/* merge.c, move.c, resize.c, compact.c: run in the op's kthread */
+int vhd_op_check_merge(struct vhd_device *vhd);
+int vhd_op_merge(struct vhd_device *vhd);
+int vhd_op_check_move(struct vhd_device *vhd);
+int vhd_op_move(struct vhd_device *vhd);
+int vhd_op_check_resize(struct vhd_device *vhd);
+int vhd_op_resize(struct vhd_device *vhd);
+int vhd_relocate_block(struct vhd_layer *l, u32 blk, u32 to_sector);
+int vhd_op_check_compact(struct vhd_device *vhd);
+int vhd_op_compact(struct vhd_device *vhd);
 
 /* sysfs.c */
 void vhd_sysfs_update(struct vhd_device *vhd);

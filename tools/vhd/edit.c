@@ -123,11 +123,7 @@ int ed_copy(struct vhd_image *img, u64 from, u64 to, u64 len)
 
 void ed_set_size(struct vhd_image *img, u64 size)
 {
-	/* Original size too: libvhdi takes the disk size from it. */
-	img->footer.orig_size = size;
-	vhd_chs_from_size(size, &img->footer.chs);
-	img->footer.cur_size = size;
-	img->footer.virtual_size = size;
+	vhd_footer_set_size(&img->footer, size);
 }
 
 /* Does @f (a sysfs file) name @real? */

@@ -220,3 +220,12 @@ u64 vhd_time_to_unix(u32 vhd_secs)
 {
 	return (u64)vhd_secs + VHD_EPOCH_OFFSET;
 }
+
+void vhd_footer_set_size(struct vhd_footer *f, u64 size)
+{
+	/* Original size too: libvhdi takes the disk size from it. */
+	f->orig_size = size;
+	vhd_chs_from_size(size, &f->chs);
+	f->cur_size = size;
+	f->virtual_size = size;
+}

@@ -258,6 +258,8 @@ int vhd_footer_lost(int err, const void *copy, u64 file_size);
 u64 vhd_footer_size(const struct vhd_footer *f, u32 size_rule);
 /* Encode 512 bytes with a fresh checksum; f->checksum is ignored. */
 void vhd_footer_encode(const struct vhd_footer *f, void *buf);
+/* New virtual size: current and original size, CHS geometry. */
+void vhd_footer_set_size(struct vhd_footer *f, u64 size);
 /* Fill a footer for a new disk of @size bytes (MiB rounding is the caller's). */
 int vhd_footer_init(struct vhd_footer *f, u32 disk_type, u64 size,
 		    u32 timestamp, const u8 uuid[16]);
