@@ -27,6 +27,11 @@ enum action {
 	A_SHOW_ALL,	/* -a */
 	A_SHOW_ONE,	/* DEV */
 	A_ASSOC,	/* -j FILE */
+	A_MERGE,	/* --merge DEV */
+	A_RESIZE,	/* --resize SIZE DEV */
+	A_COMPACT,	/* --compact DEV */
+	A_MOVE,		/* --move FILE DEV */
+	A_CANCEL,	/* --cancel DEV */
 };
 
 enum {
@@ -36,6 +41,16 @@ enum {
 	OPT_RAW,
 	OPT_OUTPUT_ALL,
 	OPT_AUTOCLEAR,
+	OPT_MERGE,
+	OPT_LEVEL,
+	OPT_DELETE,
+	OPT_RESIZE,
+	OPT_COMPACT,
+	OPT_MOVE,
+	OPT_FLATTEN,
+	OPT_CANCEL,
+	OPT_NO_WAIT,
+	OPT_PROGRESS,
 };
 
 static void usage(FILE *out)
@@ -43,6 +58,8 @@ static void usage(FILE *out)
 	fprintf(out, "Usage:\n"
 		" %1$s [options] [<vhddev>]\n"
 		" %1$s [options] -f | <vhddev> <file>\n"
+		" %1$s --merge|--compact|--resize <size>|--move <file> [options] <vhddev>\n"
+		" %1$s --cancel <vhddev>\n"
 		"\n"
 		"Set up and control vhd devices (VHD 1.0 images through vhd.ko).\n"
 		"\n"
@@ -60,6 +77,19 @@ static void usage(FILE *out)
 		"     --autoclear               detach the device on its last close\n"
 		"     --show                    print device name after setup (with -f)\n"
 		" -v, --verbose                 verbose mode\n"
+		"\n"
+		"Online operations, on an attached <vhddev> that stays in use:\n"
+		"     --merge                   merge the top image into its parent\n"
+		"     --level <n>               with --merge: merge layer <n> (0: the top)\n"
+		"                                 into layer <n>+1 instead\n"
+		"     --delete                  with --merge: remove the merged file after\n"
+		"     --resize <size>           grow the device to <size> bytes\n"
+		"     --compact                 shrink the top image: drop redundant blocks\n"
+		"     --move <file>             move the top image to the new <file>\n"
+		"     --flatten                 with --move: the whole chain, as one image\n"
+		"     --cancel                  stop the operation running on <vhddev>\n"
+		"     --no-wait                 return once the operation has started\n"
+		"     --progress                print progress to stderr while waiting\n"
 		"\n"
 		" -J, --json                    use JSON --list output format\n"
 		" -l, --list                    list info about all or specified (default)\n"
@@ -176,6 +206,67 @@ static int detach_all(void)
 	return rc;
 }
 
+/* --level: 0 (the top) up to the last layer that has a parent. */
+static int parse_level(const char *s, unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v > VHD_MAX_DEPTH - 2)
+		return -EINVAL;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+static bool is_op_action(enum action act)
+{
+	return act == A_MERGE || act == A_RESIZE || act == A_COMPACT ||
+	       act == A_MOVE;
+}
+
+/* The option combinations of the online operations, and their device. */
+static int check_op_args(enum action act, const struct op_opts *oo,
+			 bool merge_opts, int nargs)
+{
+	if (merge_opts && act != A_MERGE) {
+		warnx_("--level, --delete: only with --merge");
+		return -1;
+	}
+	if (oo->flatten && act != A_MOVE) {
+		warnx_("--flatten: only with --move");
+		return -1;
+	}
+	if (oo->progress && !is_op_action(act)) {
+		warnx_("--progress: only with --merge, --resize, --compact, --move");
+		return -1;
+	}
+	if (oo->no_wait && !is_op_action(act) && act != A_CANCEL) {
+		warnx_("--no-wait: only with --merge, --resize, --compact, --move, --cancel");
+		return -1;
+	}
+	if (oo->no_wait && oo->progress) {
+		warnx_("--no-wait and --progress are mutually exclusive");
+		return -1;
+	}
+	if (oo->no_wait && oo->delete) {
+		warnx_("--delete needs the merge to end: not with --no-wait");
+		return -1;
+	}
+	if (!is_op_action(act) && act != A_CANCEL)
+		return 0;
+	if (!nargs) {
+		warnx_("no device specified");
+		return -1;
+	}
+	if (nargs > 1) {
+		warnx_("too many arguments");
+		return -1;
+	}
+	return 0;
+}
+
 static int find_free(void)
 {
 	char name[32];
@@ -211,6 +302,16 @@ static const struct option longopts[] = {
 	{ "output",	  required_argument, NULL, 'O' },
 	{ "output-all",	  no_argument,	     NULL, OPT_OUTPUT_ALL },
 	{ "raw",	  no_argument,	     NULL, OPT_RAW },
+	{ "merge",	  no_argument,	     NULL, OPT_MERGE },
+	{ "level",	  required_argument, NULL, OPT_LEVEL },
+	{ "delete",	  no_argument,	     NULL, OPT_DELETE },
+	{ "resize",	  required_argument, NULL, OPT_RESIZE },
+	{ "compact",	  no_argument,	     NULL, OPT_COMPACT },
+	{ "move",	  required_argument, NULL, OPT_MOVE },
+	{ "flatten",	  no_argument,	     NULL, OPT_FLATTEN },
+	{ "cancel",	  no_argument,	     NULL, OPT_CANCEL },
+	{ "no-wait",	  no_argument,	     NULL, OPT_NO_WAIT },
+	{ "progress",	  no_argument,	     NULL, OPT_PROGRESS },
 	{ "help",	  no_argument,	     NULL, 'h' },
 	{ "version",	  no_argument,	     NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -230,6 +331,8 @@ static int set_action(enum action *act, enum action want)
 int main(int argc, char **argv)
 {
 	struct attach_opts ao = { 0 };
+	struct op_opts oo = { 0 };
+	bool merge_opts = false;
 	bool list = false, json = false, raw = false, noheadings = false;
 	bool setup_opts = false;
 	enum action act = A_NONE;
@@ -322,6 +425,58 @@ int main(int argc, char **argv)
 		case OPT_RAW:
 			raw = true;
 			break;
+		case OPT_MERGE:
+			if (set_action(&act, A_MERGE))
+				return EXIT_FAIL;
+			oo.op = VHD_OP_MERGE;
+			break;
+		case OPT_LEVEL:
+			if (parse_level(optarg, &oo.level)) {
+				warnx_("invalid level: %s (0 to %d)", optarg,
+				       VHD_MAX_DEPTH - 2);
+				return EXIT_FAIL;
+			}
+			merge_opts = true;
+			break;
+		case OPT_DELETE:
+			oo.delete = true;
+			merge_opts = true;
+			break;
+		case OPT_RESIZE:
+			if (set_action(&act, A_RESIZE))
+				return EXIT_FAIL;
+			if (parse_size(optarg, &oo.new_size) ||
+			    oo.new_size % 512) {
+				warnx_("invalid size: %s (must be a multiple of 512)",
+				       optarg);
+				return EXIT_FAIL;
+			}
+			oo.op = VHD_OP_RESIZE;
+			break;
+		case OPT_COMPACT:
+			if (set_action(&act, A_COMPACT))
+				return EXIT_FAIL;
+			oo.op = VHD_OP_COMPACT;
+			break;
+		case OPT_MOVE:
+			if (set_action(&act, A_MOVE))
+				return EXIT_FAIL;
+			oo.op = VHD_OP_MOVE;
+			oo.move_file = optarg;
+			break;
+		case OPT_FLATTEN:
+			oo.flatten = true;
+			break;
+		case OPT_CANCEL:
+			if (set_action(&act, A_CANCEL))
+				return EXIT_FAIL;
+			break;
+		case OPT_NO_WAIT:
+			oo.no_wait = true;
+			break;
+		case OPT_PROGRESS:
+			oo.progress = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -365,6 +520,8 @@ int main(int argc, char **argv)
 		warnx_("the option --show is allowed only with a file to set up");
 		return EXIT_FAIL;
 	}
+	if (check_op_args(act, &oo, merge_opts, nargs))
+		return EXIT_FAIL;
 
 	switch (act) {
 	case A_ATTACH:
@@ -403,6 +560,17 @@ int main(int argc, char **argv)
 		return show_one(index);
 	case A_LIST:
 		return list_table(NULL, 0, json, raw, noheadings);
+	case A_MERGE:
+	case A_RESIZE:
+	case A_COMPACT:
+	case A_MOVE:
+		if (parse_dev_or_die(argv[optind], &index))
+			return EXIT_FAIL;
+		return vhd_op_run(index, &oo);
+	case A_CANCEL:
+		if (parse_dev_or_die(argv[optind], &index))
+			return EXIT_FAIL;
+		return vhd_op_cancel(index, oo.no_wait);
 	case A_NONE:
 		break;
 	}

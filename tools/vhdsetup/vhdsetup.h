@@ -61,6 +61,21 @@ struct attach_opts {
 
 int vhd_attach_file(int index, const char *file, const struct attach_opts *o);
 
+/* op.c: online operations on an attached device */
+struct op_opts {
+	unsigned int op;	/* VHD_OP_* */
+	unsigned int level;	/* merge: layer merged into the next one */
+	bool delete;		/* merge: remove the merged file after */
+	bool flatten;		/* move: the whole chain, as one image */
+	bool no_wait;		/* return once started */
+	bool progress;		/* print progress lines while waiting */
+	uint64_t new_size;	/* resize */
+	const char *move_file;	/* move */
+};
+
+int vhd_op_run(int index, const struct op_opts *o);
+int vhd_op_cancel(int index, bool no_wait);
+
 /* list.c */
 int list_parse_columns(const char *spec);
 void list_all_columns(void);
