@@ -30,6 +30,37 @@ static unsigned int prealloc_blocks = 4;
 module_param(prealloc_blocks, uint, 0644);
 MODULE_PARM_DESC(prealloc_blocks, "Blocks reserved before the footer when it moves, so that most allocations need no fsync (default 4)");
 
+/*
+ * Crash tests: with fail_after_writes=N every metadata or copy write after
+ * the N-th (since the parameter was set) fails with EIO and reaches
+ * nothing, as if the power went at that point. 0: off.
+ */
+static atomic_t vhd_writes_seen = ATOMIC_INIT(0);
+static int vhd_fail_after;
+
+static int vhd_set_fail_after(const char *val, const struct kernel_param *kp)
+{
+	int err = param_set_int(val, kp);
+
+	if (!err)
+		atomic_set(&vhd_writes_seen, 0);
+	return err;
+}
+
+static const struct kernel_param_ops vhd_fail_after_ops = {
+	.set = vhd_set_fail_after,
+	.get = param_get_int,
+};
+module_param_cb(fail_after_writes, &vhd_fail_after_ops, &vhd_fail_after, 0644);
+MODULE_PARM_DESC(fail_after_writes, "Testing: fail every metadata/copy write after the N-th (0: off)");
+
+static bool vhd_write_cut(void)
+{
+	int n = READ_ONCE(vhd_fail_after);
+
+	return n > 0 && atomic_inc_return(&vhd_writes_seen) > n;
+}
+
 /* Bitmap snapshots written per fsync round of a flush. */
 #define VHD_STAGE_BYTES	(128U << 10)
 
@@ -53,6 +84,8 @@ int vhd_file_io(struct file *file, void *buf, size_t len, u64 off,
 	ssize_t ret;
 	u8 *p = buf;
 
+	if (write && vhd_write_cut())
+		return -EIO;
 	bv = kmalloc_array(nr, sizeof(*bv), GFP_NOIO);
 	if (!bv)
 		return -ENOMEM;

@@ -273,7 +273,7 @@ int vhd_ioctl_op_start(struct vhd_device *vhd, void __user *arg)
 {
 	struct vhd_op_ctx *op = &vhd->op;
 	struct task_struct *task;
-	struct vhd_op a;
+	struct vhd_op a, last;
 	int err;
 
 	err = vhd_op_args(vhd, &a, arg);
@@ -292,6 +292,8 @@ int vhd_ioctl_op_start(struct vhd_device *vhd, void __user *arg)
 		err = -EBUSY;
 		goto out;
 	}
+	/* the checks read op->args; a refusal keeps the last op's in sysfs */
+	last = op->args;
 	op->args = a;
 	op->file = NULL;
 	op->child_file = NULL;
@@ -300,7 +302,7 @@ int vhd_ioctl_op_start(struct vhd_device *vhd, void __user *arg)
 		if (IS_ERR(op->file)) {
 			err = PTR_ERR(op->file);
 			op->file = NULL;
-			goto out;
+			goto out_files;
 		}
 	}
 	if (a.flags & VHD_OP_F_CHILD_FD) {
@@ -355,6 +357,7 @@ out_files:
 		fput(op->child_file);
 	op->file = NULL;
 	op->child_file = NULL;
+	op->args = last;
 out:
 	mutex_unlock(&vhd->lock);
 	return err;
