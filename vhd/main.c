@@ -60,8 +60,10 @@ static int vhd_ioctl(struct block_device *bdev, fmode_t mode,
 	case VHD_GET_INFO:
 		return vhd_ioctl_info(vhd, argp);
 	case VHD_OP_START:
-		if (!(mode & FMODE_WRITE))
+		if (!(mode & FMODE_WRITE)) {
+			vhd_warn(vhd, "operation refused: device not open for writing");
 			return -EBADF;
+		}
 		return vhd_ioctl_op_start(vhd, argp);
 	case VHD_OP_CANCEL:
 		return vhd_ioctl_op_cancel(vhd);

@@ -283,6 +283,7 @@ int vhd_ioctl_op_start(struct vhd_device *vhd, void __user *arg)
 	if (err)
 		return err;
 	if (vhd->state != VHD_BOUND) {
+		vhd_warn(vhd, "%s refused: no image attached", vhd_op_name(a.op));
 		err = -ENXIO;
 		goto out;
 	}

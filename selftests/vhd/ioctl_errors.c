@@ -419,4 +419,110 @@ TEST_F(attach, unknown_dev_ioctl)
 	ASSERT_TRUE(errno == ENOTTY || errno == EINVAL);
 }
 
+/* VHD_OP_START: 0 or -errno; the struct starts zeroed with its size. */
+static int do_op(int dev, struct vhd_op *op)
+{
+	return ioctl(dev, VHD_OP_START, op) ? -errno : 0;
+}
+
+static void op_init(struct vhd_op *op, unsigned int code)
+{
+	memset(op, 0, sizeof(*op));
+	op->size = sizeof(*op);
+	op->op = code;
+}
+
+/* Each malformed request is refused and no operation starts. */
+TEST_F(attach, op_bad_arguments)
+{
+	struct {
+		struct vhd_op op;
+		__u64 tail;
+	} big;
+	struct vhd_op op;
+	int fd;
+
+	ASSERT_EQ(0, do_attach(self->dev, &self->a));
+	op_init(&op, VHD_OP_COMPACT);
+	op.size = VHD_OP_SIZE_VER0 - 8;
+	EXPECT_EQ(-EINVAL, do_op(self->dev, &op));
+	op.size = 1U << 20;
+	EXPECT_EQ(-E2BIG, do_op(self->dev, &op));
+	memset(&big, 0, sizeof(big));
+	big.op.size = sizeof(big);
+	big.op.op = VHD_OP_COMPACT;
+	big.tail = 1;
+	EXPECT_EQ(-E2BIG, do_op(self->dev, &big.op));
+	EXPECT_EQ(-EFAULT, ioctl(self->dev, VHD_OP_START, (void *)8) ? -errno : 0);
+	op_init(&op, 0);
+	EXPECT_EQ(-EINVAL, do_op(self->dev, &op));
+	op_init(&op, 99);
+	EXPECT_EQ(-EINVAL, do_op(self->dev, &op));
+	op_init(&op, VHD_OP_COMPACT);
+	op.reserved[5] = 1;
+	EXPECT_EQ(-EINVAL, do_op(self->dev, &op));
+	op_init(&op, VHD_OP_COMPACT);
+	op.flags = 0x80;
+	EXPECT_EQ(-EINVAL, do_op(self->dev, &op));
+	op_init(&op, VHD_OP_COMPACT);
+	op.flags = VHD_OP_F_FLATTEN;		/* a move flag */
+	EXPECT_EQ(-EINVAL, do_op(self->dev, &op));
+	op_init(&op, VHD_OP_COMPACT);
+	op.new_size = 1U << 30;			/* a resize field */
+	EXPECT_EQ(-EINVAL, do_op(self->dev, &op));
+	op_init(&op, VHD_OP_RESIZE);
+	op.level = 1;				/* a merge field */
+	op.new_size = 16U << 20;
+	EXPECT_EQ(-EINVAL, do_op(self->dev, &op));
+	op_init(&op, VHD_OP_RESIZE);
+	op.new_size = (16U << 20) + 1;
+	EXPECT_EQ(-EINVAL, do_op(self->dev, &op));
+	op.new_size = 4U << 20;			/* a shrink */
+	EXPECT_EQ(-EINVAL, do_op(self->dev, &op));
+	op.new_size = 3000ULL << 30;		/* above 2040 GiB */
+	EXPECT_EQ(-EINVAL, do_op(self->dev, &op));
+	op_init(&op, VHD_OP_MOVE);
+	op.fd = 1000;
+	EXPECT_EQ(-EBADF, do_op(self->dev, &op));
+	fd = open_ro("other.vhd");
+	op.fd = fd;				/* not open read-write */
+	EXPECT_EQ(-EBADF, do_op(self->dev, &op));
+	close(fd);
+	op.fd = open_rw("base.vhd");		/* the image itself */
+	EXPECT_EQ(-EINVAL, do_op(self->dev, &op));
+	close(op.fd);
+	op.fd = open_rw("other.vhd");		/* not empty */
+	EXPECT_EQ(-EEXIST, do_op(self->dev, &op));
+	close(op.fd);
+	op_init(&op, VHD_OP_MERGE);
+	op.fd = open_rw("other.vhd");		/* depth 1: nothing to merge */
+	EXPECT_EQ(-EINVAL, do_op(self->dev, &op));
+	close(op.fd);
+	/* nothing ran: WAIT has no result to give, CANCEL nothing to stop */
+	EXPECT_EQ(0, ioctl(self->dev, VHD_OP_WAIT));
+	EXPECT_EQ(-1, ioctl(self->dev, VHD_OP_CANCEL));
+	EXPECT_EQ(ENXIO, errno);
+	/* and a good request still works (nothing to compact: no change) */
+	op_init(&op, VHD_OP_COMPACT);
+	ASSERT_EQ(0, do_op(self->dev, &op));
+	EXPECT_EQ(0, ioctl(self->dev, VHD_OP_WAIT));
+}
+
+/* Operations need a device open for writing and an attached image. */
+TEST_F(attach, op_device_state)
+{
+	struct vhd_op op;
+	char name[32];
+	int ro;
+
+	op_init(&op, VHD_OP_COMPACT);
+	EXPECT_EQ(-ENXIO, do_op(self->dev, &op));
+	ASSERT_EQ(0, do_attach(self->dev, &self->a));
+	snprintf(name, sizeof(name), "/dev/vhd%d", self->index);
+	ro = open(name, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, ro);
+	EXPECT_EQ(-EBADF, do_op(ro, &op));
+	close(ro);
+}
+
 TEST_HARNESS_MAIN
