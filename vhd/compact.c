@@ -20,7 +20,6 @@
 
 #include "vhd_drv.h"
 
-#define VHD_CMP_CHUNK	(1U << 20)
 #define VHD_FREE_BATCH	64U
 
 struct vhd_compact {
@@ -40,14 +39,13 @@ static int vhd_block_redundant(struct vhd_device *vhd, struct vhd_compact *c,
 	u64 end = min_t(u64, s + (1ULL << l->sect_shift), l->sectors);
 	bool present;
 	size_t len;
-	u32 run;
+	u32 run, max;
 	int err;
 
 	*redundant = false;
 	for (; s < end; s += run) {
-		run = vhd_layer_run(l, s, min_t(u64, end - s,
-				    VHD_CMP_CHUNK >> SECTOR_SHIFT),
-				    &present, &pos);
+		max = min_t(u64, end - s, VHD_COPY_CHUNK >> SECTOR_SHIFT);
+		run = vhd_layer_run(l, s, max, &present, &pos);
 		if (!present)
 			continue;
 		len = (size_t)run << SECTOR_SHIFT;
@@ -217,8 +215,8 @@ int vhd_op_compact(struct vhd_device *vhd)
 
 	atomic64_set(&vhd->op.bytes_total,
 		     (u64)READ_ONCE(l->allocated) * l->hdr.block_size);
-	c.data = kvmalloc(VHD_CMP_CHUNK, GFP_KERNEL);
-	c.below = kvmalloc(VHD_CMP_CHUNK, GFP_KERNEL);
+	c.data = kvmalloc(VHD_COPY_CHUNK, GFP_KERNEL);
+	c.below = kvmalloc(VHD_COPY_CHUNK, GFP_KERNEL);
 	c.freed = kvmalloc_array(l->nr_blocks, sizeof(*c.freed), GFP_KERNEL);
 	if (!c.data || !c.below || !c.freed) {
 		err = -ENOMEM;

@@ -33,7 +33,7 @@ static int vhd_zero_range(struct vhd_layer *l, u64 off, u64 len)
 	err = vhd_punch(l, off, len);
 	if (err != -EOPNOTSUPP)
 		return err;
-	chunk = min_t(u64, len, 1U << 20);
+	chunk = min_t(u64, len, VHD_COPY_CHUNK);
 	zero = kvzalloc(chunk, GFP_NOIO);
 	if (!zero)
 		return -ENOMEM;

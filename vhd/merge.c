@@ -24,8 +24,6 @@
 
 #include "vhd_drv.h"
 
-#define VHD_COPY_CHUNK	(1U << 20)
-
 struct vhd_merge {
 	struct vhd_layer *src;		/* layer k */
 	struct vhd_layer *dst;		/* layer k + 1, writable */
@@ -40,13 +38,12 @@ static int vhd_merge_unit(struct vhd_device *vhd, u64 unit, void *ctx)
 	u64 s = unit << src->sect_shift, pos;
 	u64 end = min_t(u64, s + (1ULL << src->sect_shift), src->sectors);
 	bool present;
-	u32 run;
+	u32 run, max;
 	int err;
 
 	for (; s < end; s += run) {
-		run = vhd_layer_run(src, s, min_t(u64, end - s,
-				    VHD_COPY_CHUNK >> SECTOR_SHIFT),
-				    &present, &pos);
+		max = min_t(u64, end - s, VHD_COPY_CHUNK >> SECTOR_SHIFT);
+		run = vhd_layer_run(src, s, max, &present, &pos);
 		if (!present)
 			continue;
 		err = vhd_file_io(src->file, m->buf, (size_t)run << SECTOR_SHIFT,

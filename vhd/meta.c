@@ -292,6 +292,7 @@ out:
  */
 void vhd_free_block(struct vhd_layer *l, u32 blk)
 {
+	/* as vhd_alloc_block() publishes, pairs with vhd_bat_entry() */
 	smp_store_release(&l->bat[blk], cpu_to_be32(VHD_BAT_UNUSED));
 	set_bit(blk / (SECTOR_SIZE / 4), l->dirty_bat);
 	clear_bit(blk, l->dirty_bitmaps);

@@ -6,7 +6,8 @@
  * "Online move"):
  *
  *  1. write an empty image of the right type into the new file and open
- *     it as a writable layer; track writes;
+ *     it as a writable layer; reserve the room of the copy (ENOSPC now,
+ *     not midway); track writes;
  *  2. copy every unit (a block of the top, or 2 MiB of a fixed top);
  *  3. redo units written meanwhile until few are left;
  *  4. freeze the queue, redo the last ones, commit the new file, pivot.
@@ -16,12 +17,12 @@
  * partial copy, which vhdsetup removes.
  */
 #include <linux/file.h>
+#include <linux/falloc.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
 #include "vhd_drv.h"
 
-#define VHD_COPY_CHUNK		(1U << 20)
 #define VHD_FIXED_UNIT_SHIFT	12	/* 2 MiB of sectors */
 
 struct vhd_move {
@@ -207,6 +208,39 @@ out:
 	return err;
 }
 
+/*
+ * Reserve the room the copy takes (the blocks to copy, or a fixed image's
+ * whole size) so that a filesystem without it fails the move at once with
+ * ENOSPC, before any data is copied, rather than midway with a short
+ * write. Blocks that writes allocate during the copy are not counted.
+ */
+static int vhd_move_reserve(struct vhd_device *vhd, struct vhd_move *m,
+			    u64 units)
+{
+	struct vhd_layer *d = m->dst;
+	u64 unit, n = 0, len;
+	int err;
+
+	if (d->type == VHD_TYPE_FIXED) {
+		len = d->footer_off + VHD_FOOTER_SIZE;
+	} else {
+		for (unit = 0; unit < units; unit++) {
+			if (!vhd_move_unit_empty(vhd, m, unit))
+				n++;
+			cond_resched();
+		}
+		len = d->data_end + VHD_FOOTER_SIZE +
+		      n * ((u64)d->hdr.bitmap_size + d->hdr.block_size);
+	}
+	err = vfs_fallocate(d->file, FALLOC_FL_KEEP_SIZE, 0, len);
+	if (err == -EOPNOTSUPP)
+		return 0;	/* not all filesystems can: copy and see */
+	if (err)
+		vhd_warn(vhd, "move: cannot reserve %llu bytes in the new file (%d)",
+			 len, err);
+	return err;
+}
+
 static int vhd_move_pivot(struct vhd_device *vhd, struct vhd_move *m,
 			  bool tracked)
 {
@@ -287,6 +321,9 @@ int vhd_op_move(struct vhd_device *vhd)
 		m.dst = NULL;
 		goto out;
 	}
+	err = vhd_move_reserve(vhd, &m, units);
+	if (err)
+		goto out;
 	if (tracked) {
 		err = vhd_op_track(vhd, m.unit_shift);
 		if (err)

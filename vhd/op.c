@@ -191,6 +191,7 @@ static int vhd_op_thread(void *data)
 		vhd_warn(vhd, "%s failed: error %d", vhd_op_name(op->args.op),
 			 err);
 	op->error = err;
+	/* the error before the state: vhd_op_get_state() */
 	smp_store_release(&op->state, st);
 	wake_up_all(&op->wait);
 	complete(&op->done);
@@ -377,7 +378,7 @@ int vhd_ioctl_op_wait(struct vhd_device *vhd)
 	struct vhd_op_ctx *op = &vhd->op;
 	int err;
 
-	err = wait_event_interruptible(op->wait, smp_load_acquire(&op->state) !=
+	err = wait_event_interruptible(op->wait, vhd_op_get_state(vhd) !=
 				       VHD_OPS_RUNNING);
 	if (err)
 		return err;
@@ -395,7 +396,7 @@ int vhd_ioctl_op_wait(struct vhd_device *vhd)
 /* Detach: cancel a running operation and wait for its thread (no lock held). */
 void vhd_op_stop(struct vhd_device *vhd)
 {
-	if (smp_load_acquire(&vhd->op.state) != VHD_OPS_RUNNING)
+	if (vhd_op_get_state(vhd) != VHD_OPS_RUNNING)
 		return;
 	WRITE_ONCE(vhd->op.cancel, true);
 	wait_for_completion(&vhd->op.done);

@@ -17,8 +17,6 @@
 
 #include "vhd_drv.h"
 
-#define VHD_MOVE_CHUNK	(1U << 20)
-
 int vhd_op_check_resize(struct vhd_device *vhd)
 {
 	struct vhd_layer *l = vhd->layers[0];
@@ -48,11 +46,11 @@ static int vhd_copy_within(struct vhd_layer *l, u64 from, u64 to, u64 len)
 	u8 *buf;
 	int err = 0;
 
-	buf = kvmalloc(VHD_MOVE_CHUNK, GFP_KERNEL);
+	buf = kvmalloc(VHD_COPY_CHUNK, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
 	for (; len && !err; from += n, to += n, len -= n) {
-		n = min_t(u64, len, VHD_MOVE_CHUNK);
+		n = min_t(u64, len, VHD_COPY_CHUNK);
 		err = vhd_file_io(l->file, buf, n, from, false, 0);
 		if (!err)
 			err = vhd_file_io(l->file, buf, n, to, true, 0);
@@ -98,6 +96,7 @@ int vhd_relocate_block(struct vhd_layer *l, u32 blk, u32 to_sector)
 		err = vhd_sync(l);
 	if (err)
 		return err;
+	/* readers of the entry find the copy's bitmap (vhd_bat_entry()) */
 	smp_store_release(&l->bat[blk], cpu_to_be32(to_sector));
 	s = blk / (SECTOR_SIZE / 4);
 	err = vhd_meta_write(l, (u8 *)l->bat + s * SECTOR_SIZE, SECTOR_SIZE,

@@ -119,7 +119,7 @@ VHD_ATTR_RO(op_state);
 static ssize_t vhd_op_state_fn(struct vhd_device *vhd, char *buf)
 {
 	return sysfs_emit(buf, "%s\n",
-			  vhd_op_state_name(smp_load_acquire(&vhd->op.state)));
+			  vhd_op_state_name(vhd_op_get_state(vhd)));
 }
 
 VHD_ATTR_RO(op_done);
@@ -137,7 +137,7 @@ static ssize_t vhd_op_total_fn(struct vhd_device *vhd, char *buf)
 VHD_ATTR_RO(op_error);
 static ssize_t vhd_op_error_fn(struct vhd_device *vhd, char *buf)
 {
-	enum vhd_op_state st = smp_load_acquire(&vhd->op.state);
+	enum vhd_op_state st = vhd_op_get_state(vhd);
 
 	return sysfs_emit(buf, "%d\n", st == VHD_OPS_RUNNING ? 0 : vhd->op.error);
 }

@@ -14,6 +14,7 @@
 #include <linux/completion.h>
 #include <linux/fs.h>
 #include <linux/mutex.h>
+#include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -125,6 +126,15 @@ struct vhd_cmd {
 	unsigned int nr_bvec;
 	unsigned int bvec_offset;
 };
+
+/* Buffer of the operations' synchronous copies. */
+#define VHD_COPY_CHUNK		SZ_1M
+
+static inline enum vhd_op_state vhd_op_get_state(struct vhd_device *vhd)
+{
+	/* pairs with the release in vhd_op_thread(): error set before */
+	return smp_load_acquire(&vhd->op.state);
+}
 
 /* main.c */
 extern const struct attribute_group *vhd_disk_groups[];
