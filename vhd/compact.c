@@ -135,28 +135,67 @@ static int vhd_compact_stats(struct vhd_layer *l, struct vhd_bat_stats *st)
 	return err ? vhd_errno(err) : 0;
 }
 
-/* Fill the lowest hole with the highest block; *@done when none is left. */
-static int vhd_compact_move_one(struct vhd_device *vhd, struct vhd_layer *l,
-				bool *done)
+/*
+ * Fill the lowest holes with the highest blocks, up to VHD_MOVE_BATCH of
+ * them under one freeze: copy each, one sync, then the BAT sectors, sync
+ * (as the offline tool batches). A moved block's old slot lies above every
+ * block left, so no later move of the batch lands on it while the on-disk
+ * BAT still names it. *@done when nothing is left to move.
+ */
+#define VHD_MOVE_BATCH	8U
+
+static int vhd_compact_move_batch(struct vhd_device *vhd,
+				  struct vhd_compact *c, bool *done)
 {
+	struct vhd_layer *l = c->l;
+	u64 span = (u64)l->hdr.bitmap_size + l->hdr.block_size;
+	u32 hole, nholes, blk, n = 0, s;
 	struct vhd_bat_stats st;
-	u32 hole, nholes, blk;
 	int err;
 
 	blk_mq_freeze_queue(vhd->disk->queue);
 	err = vhd_layer_flush(vhd, l);
 	mutex_lock(&vhd->meta_lock);
-	if (!err)
+	*done = false;
+	while (!err && n < VHD_MOVE_BATCH) {
 		err = vhd_compact_stats(l, &st);
-	if (!err)
-		err = vhd_errno(vhd_compact_holes(&l->hdr, l->bat, st.meta_end,
-						  &hole, 1, &nholes));
-	*done = err || !nholes;
-	if (!*done) {
+		if (!err)
+			err = vhd_errno(vhd_compact_holes(&l->hdr, l->bat,
+							  st.meta_end, &hole, 1,
+							  &nholes));
+		if (err || !nholes)
+			break;
 		blk = vhd_compact_next_move(&l->hdr, l->bat, hole);
-		*done = blk == VHD_BAT_UNUSED;
-		if (!*done)
-			err = vhd_relocate_block(l, blk, hole);
+		if (blk == VHD_BAT_UNUSED)
+			break;
+		err = vhd_copy_within(l, c->data,
+				       vhd_block_bitmap_off(vhd_bat_entry(l, blk)),
+				       vhd_block_bitmap_off(hole), span);
+		if (err)
+			break;
+		/* frozen: nothing reads the entry before the BAT is written */
+		smp_store_release(&l->bat[blk], cpu_to_be32(hole));
+		set_bit(blk / (SECTOR_SIZE / 4), l->dirty_bat);
+		n++;
+	}
+	*done = err || n < VHD_MOVE_BATCH;
+	if (n) {
+		/* the copies are durable before any entry names them */
+		int e = vhd_sync(l);
+
+		for_each_set_bit(s, l->dirty_bat, l->hdr.bat_bytes >> SECTOR_SHIFT) {
+			if (e)
+				break;
+			e = vhd_meta_write(l, (u8 *)l->bat + s * SECTOR_SIZE,
+					   SECTOR_SIZE,
+					   l->hdr.table_offset + s * SECTOR_SIZE);
+			if (!e)
+				clear_bit(s, l->dirty_bat);
+		}
+		if (!e)
+			e = vhd_sync(l);
+		if (!err)
+			err = e;
 	}
 	mutex_unlock(&vhd->meta_lock);
 	blk_mq_unfreeze_queue(vhd->disk->queue);
@@ -232,7 +271,7 @@ int vhd_op_compact(struct vhd_device *vhd)
 		if (vhd_op_cancelled(vhd))
 			err = -ECANCELED;
 		else
-			err = vhd_compact_move_one(vhd, l, &done);
+			err = vhd_compact_move_batch(vhd, &c, &done);
 		cond_resched();
 	}
 	if (!err)

@@ -197,6 +197,31 @@ int vhd_layer_dup(struct vhd_device *vhd, struct vhd_layer *l,
 	return err;
 }
 
+/*
+ * Copy @len bytes at @from to @to inside @l's file (buffered, as metadata
+ * is), through @buf (VHD_COPY_CHUNK bytes) or a buffer of its own.
+ */
+int vhd_copy_within(struct vhd_layer *l, u8 *buf, u64 from, u64 to, u64 len)
+{
+	u8 *own = NULL;
+	size_t n;
+	int err = 0;
+
+	if (!buf) {
+		buf = own = kvmalloc(VHD_COPY_CHUNK, GFP_KERNEL);
+		if (!own)
+			return -ENOMEM;
+	}
+	for (; len && !err; from += n, to += n, len -= n) {
+		n = min_t(u64, len, VHD_COPY_CHUNK);
+		err = vhd_file_io(l->file, buf, n, from, false, 0);
+		if (!err)
+			err = vhd_file_io(l->file, buf, n, to, true, 0);
+	}
+	kvfree(own);
+	return err;
+}
+
 /* Does no layer from @level down hold a block over [sector, +nr)? */
 bool vhd_range_unallocated(struct vhd_device *vhd, int level, u64 sector,
 			   u32 nr)

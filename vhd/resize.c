@@ -39,26 +39,6 @@ int vhd_op_check_resize(struct vhd_device *vhd)
 	return 0;
 }
 
-/* Copy @len bytes at @from to @to inside @l's file. */
-static int vhd_copy_within(struct vhd_layer *l, u64 from, u64 to, u64 len)
-{
-	size_t n;
-	u8 *buf;
-	int err = 0;
-
-	buf = kvmalloc(VHD_COPY_CHUNK, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	for (; len && !err; from += n, to += n, len -= n) {
-		n = min_t(u64, len, VHD_COPY_CHUNK);
-		err = vhd_file_io(l->file, buf, n, from, false, 0);
-		if (!err)
-			err = vhd_file_io(l->file, buf, n, to, true, 0);
-	}
-	kvfree(buf);
-	return err;
-}
-
 /* Make room for @len more bytes at data_end: the footer moves past them. */
 static int vhd_reserve(struct vhd_layer *l, u64 end)
 {
@@ -91,7 +71,7 @@ int vhd_relocate_block(struct vhd_layer *l, u32 blk, u32 to_sector)
 		l->data_end = p.new_end;
 	}
 	to = vhd_block_bitmap_off(to_sector);
-	err = vhd_copy_within(l, vhd_block_bitmap_off(from), to, span);
+	err = vhd_copy_within(l, NULL, vhd_block_bitmap_off(from), to, span);
 	if (!err)
 		err = vhd_sync(l);
 	if (err)
@@ -115,7 +95,7 @@ static int vhd_move_locator(struct vhd_layer *l, int i)
 
 	err = vhd_reserve(l, to + len);
 	if (!err)
-		err = vhd_copy_within(l, loc->data_offset, to, len);
+		err = vhd_copy_within(l, NULL, loc->data_offset, to, len);
 	if (!err)
 		err = vhd_sync(l);
 	if (err)

@@ -197,6 +197,7 @@ int vhd_layer_dup(struct vhd_device *vhd, struct vhd_layer *l,
 		  struct file *file, bool writable);
 bool vhd_range_unallocated(struct vhd_device *vhd, int level, u64 sector,
 			   u32 nr);
+int vhd_copy_within(struct vhd_layer *l, u8 *buf, u64 from, u64 to, u64 len);
 
 /* op.c: the online operations' frame */
 int vhd_ioctl_op_start(struct vhd_device *vhd, void __user *arg);
