@@ -191,8 +191,9 @@ static int prep_merge(int index, const char *name,
 	char *path;
 
 	if (level + 2 > info->depth) {
-		warnx_("%s: no layer %u to merge layer %u into (depth %u)",
-		       name, level + 1, level, info->depth);
+		/* as the kernel would refuse it (vhdsetup.8) */
+		warnx_("%s: merge failed: %s (no layer %u to merge layer %u into, depth %u)",
+		       name, strerror(EINVAL), level + 1, level, info->depth);
 		return -1;
 	}
 	/* The merged file's name, before the chain changes. */
@@ -344,8 +345,9 @@ int vhd_op_run(int index, const struct op_opts *o)
 		break;
 	case VHD_OP_RESIZE:
 		if (o->new_size < info.virtual_size) {
-			warnx_("%s: cannot shrink from %llu to %llu bytes, only grow",
-			       name, (unsigned long long)info.virtual_size,
+			warnx_("%s: resize failed: %s (cannot shrink from %llu to %llu bytes, only grow)",
+			       name, strerror(EINVAL),
+			       (unsigned long long)info.virtual_size,
 			       (unsigned long long)o->new_size);
 			ret = -1;
 		}
