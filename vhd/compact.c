@@ -252,8 +252,6 @@ int vhd_op_compact(struct vhd_device *vhd)
 	bool done = false;
 	int err;
 
-	atomic64_set(&vhd->op.bytes_total,
-		     (u64)READ_ONCE(l->allocated) * l->hdr.block_size);
 	c.data = kvmalloc(VHD_COPY_CHUNK, GFP_KERNEL);
 	c.below = kvmalloc(VHD_COPY_CHUNK, GFP_KERNEL);
 	c.freed = kvmalloc_array(l->nr_blocks, sizeof(*c.freed), GFP_KERNEL);

@@ -256,9 +256,6 @@ int vhd_op_merge(struct vhd_device *vhd)
 		m.dst = NULL;
 		goto out;
 	}
-	atomic64_set(&op->bytes_total,
-		     (u64)READ_ONCE(m.src->allocated) << (m.src->sect_shift +
-							  SECTOR_SHIFT));
 	if (tracked) {
 		err = vhd_op_track(vhd, m.src->sect_shift);
 		if (err)

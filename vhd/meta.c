@@ -113,6 +113,9 @@ int vhd_file_io(struct file *file, void *buf, size_t len, u64 off,
 		return vhd_file_io(file, buf, len, off, write, 0);
 	if (ret < 0)
 		return ret;
+	if (ret > 0 && ret < len)	/* short: the rest says why (ENOSPC...) */
+		return vhd_file_io(file, p + ret, len - ret, off + ret, write,
+				   flags);
 	return ret == len ? 0 : -EIO;
 }
 

@@ -303,7 +303,6 @@ int vhd_op_move(struct vhd_device *vhd)
 		       m.src->sect_shift;
 	type = m.flatten ? VHD_TYPE_DYNAMIC : m.src->type;
 	units = DIV_ROUND_UP_ULL(m.src->sectors, 1ULL << m.unit_shift);
-	atomic64_set(&op->bytes_total, m.src->sectors << SECTOR_SHIFT);
 	m.buf = kvmalloc(VHD_COPY_CHUNK, GFP_KERNEL);
 	m.dst = kzalloc(sizeof(*m.dst), GFP_KERNEL);
 	if (!m.buf || !m.dst) {

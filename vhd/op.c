@@ -198,6 +198,24 @@ static int vhd_op_thread(void *data)
 	return 0;
 }
 
+/* What the progress counts up to, known before the thread runs. */
+static u64 vhd_op_total(struct vhd_device *vhd)
+{
+	struct vhd_layer *l = vhd->layers[0];
+
+	switch (vhd->op.args.op) {
+	case VHD_OP_MERGE:
+		l = vhd->layers[vhd->op.args.level];
+		return (u64)l->allocated << (l->sect_shift + SECTOR_SHIFT);
+	case VHD_OP_RESIZE:
+		return vhd->op.args.new_size;
+	case VHD_OP_COMPACT:
+		return (u64)l->allocated * l->hdr.block_size;
+	default:
+		return l->sectors << SECTOR_SHIFT;
+	}
+}
+
 static int vhd_op_args(struct vhd_device *vhd, struct vhd_op *a,
 		       void __user *arg)
 {
@@ -335,7 +353,7 @@ int vhd_ioctl_op_start(struct vhd_device *vhd, void __user *arg)
 	op->cancel = false;
 	op->error = 0;
 	atomic64_set(&op->bytes_done, 0);
-	atomic64_set(&op->bytes_total, 0);
+	atomic64_set(&op->bytes_total, vhd_op_total(vhd));
 	atomic_set(&op->passes, 0);
 	reinit_completion(&op->done);
 	WRITE_ONCE(op->state, VHD_OPS_RUNNING);

@@ -220,7 +220,6 @@ int vhd_op_resize(struct vhd_device *vhd)
 	u64 size = vhd->op.args.new_size;
 	int err;
 
-	atomic64_set(&vhd->op.bytes_total, size);
 	mutex_lock(&vhd->lock);
 	blk_mq_freeze_queue(vhd->disk->queue);
 	/* everything the data path left in memory goes to disk first */
