@@ -173,8 +173,8 @@ same_range "$dev" 0 $((40 * M)) "differencing after the grow"
 same_range "$dev" $((312 * M)) $((8 * M)) "differencing, new end"
 vo_put "$dev" $((31 * M)) $((2 * M))	# across the parent's end
 vo_put "$dev" $((318 * M)) $((2 * M))
-same_range "$dev" 0 $((40 * M)) "differencing, new tail written"
-same_range "$dev" $((312 * M)) $((8 * M)) "differencing, new tail written"
+same_range "$dev" $((28 * M)) $((6 * M)) "differencing, written across the parent's end"
+same_range "$dev" $((316 * M)) $((4 * M)) "differencing, new tail written"
 vo_errno EINVAL "$dev" resize $((32 * M))
 sized "$dev" $((320 * M)) "differencing after a refusal"
 vt_detach "$dev"
