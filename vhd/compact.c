@@ -106,6 +106,7 @@ static int vhd_compact_drop(struct vhd_device *vhd, struct vhd_compact *c)
 		entry = vhd_bat_entry(l, blk);
 		if (entry == VHD_BAT_UNUSED)
 			continue;
+		vhd_op_pace();
 		clear_bit(blk, vhd->op.dirty);
 		err = vhd_block_redundant(vhd, c, blk, &red);
 		atomic64_add(l->hdr.block_size, &vhd->op.bytes_done);
@@ -115,7 +116,6 @@ static int vhd_compact_drop(struct vhd_device *vhd, struct vhd_compact *c)
 		c->cand_entry[c->ncand++] = entry;
 		if (c->ncand == VHD_FREE_BATCH)
 			vhd_compact_free(vhd, c);
-		cond_resched();
 	}
 	if (!err)
 		vhd_compact_free(vhd, c);

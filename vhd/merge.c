@@ -274,7 +274,7 @@ int vhd_op_merge(struct vhd_device *vhd)
 			break;
 		atomic64_add(1ULL << (m.src->sect_shift + SECTOR_SHIFT),
 			     &op->bytes_done);
-		cond_resched();
+		vhd_op_pace();
 	}
 	/* commit what was copied, even when stopping: a re-run goes on */
 	if (!err)

@@ -339,7 +339,7 @@ int vhd_op_move(struct vhd_device *vhd)
 		atomic64_add(min_t(u64, 1ULL << m.unit_shift,
 				   m.src->sectors - (unit << m.unit_shift))
 			     << SECTOR_SHIFT, &op->bytes_done);
-		cond_resched();
+		vhd_op_pace();
 	}
 	m.first = false;
 	if (!err)

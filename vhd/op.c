@@ -11,12 +11,28 @@
  * is frozen around every change the data path must not see half done.
  */
 #include <linux/file.h>
+#include <linux/delay.h>
 #include <linux/kthread.h>
+#include <linux/moduleparam.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "vhd_drv.h"
+
+static unsigned int op_unit_delay_ms;
+module_param(op_unit_delay_ms, uint, 0644);
+MODULE_PARM_DESC(op_unit_delay_ms, "Testing: sleep this long after each unit an online operation copies (default 0)");
+
+/* Between units of work: yield, and slow down when a test asks to. */
+void vhd_op_pace(void)
+{
+	unsigned int ms = READ_ONCE(op_unit_delay_ms);
+
+	if (ms)
+		msleep(min(ms, 1000U));
+	cond_resched();
+}
 
 static const char * const vhd_op_names[] = {
 	[0] = "none",
@@ -123,7 +139,7 @@ int vhd_op_copy_dirty(struct vhd_device *vhd, vhd_unit_fn copy, void *ctx)
 			set_bit(u, op->dirty);
 			return err;
 		}
-		cond_resched();
+		vhd_op_pace();
 	}
 	return 0;
 }

@@ -207,6 +207,7 @@ void vhd_op_stop(struct vhd_device *vhd);
 const char *vhd_op_name(u32 op);
 const char *vhd_op_state_name(enum vhd_op_state st);
 bool vhd_op_cancelled(struct vhd_device *vhd);
+void vhd_op_pace(void);
 int vhd_op_track(struct vhd_device *vhd, u32 unit_shift);
 void vhd_op_untrack(struct vhd_device *vhd, bool frozen);
 void vhd_op_mark(struct vhd_device *vhd, u64 sector, u32 nr);

@@ -99,18 +99,26 @@ vo_same "$dev" "b.vhd relinked to base.vhd"
 vt_detach "$dev"
 echo "depth-4 intermediate merge with child_fd"
 
-# --- cancel, then resume
+# --- cancel, then resume (units paced so that the cancel lands mid-copy)
+PACE=/sys/module/vhd/parameters/op_unit_delay_ms
+echo 100 > $PACE
+vt_on_exit "echo 0 > $PACE"
 rm -f base.vhd top.vhd b.vhd top4.vhd; : > expect.raw; truncate -s 128M expect.raw
 vt_create dynamic 128M base.vhd
 vt_create diff 0 top.vhd base.vhd
 vt_attach dev top.vhd
 for o in 0 16 32 48 64 80; do vo_put "$dev" $((o * M)) $((8 * M)); done
 vo_op -n "$dev" merge 0 base.vhd
+sleep 0.3
+[ "$(vt_sysfs "$dev" op_state)" = running ] || ksft_fail "paced merge not running"
 vo_op "$dev" cancel
 vo_errno ECANCELED "$dev" wait
+[ "$(vt_sysfs "$dev" op_done)" -lt "$(vt_sysfs "$dev" op_total)" ] ||
+	ksft_fail "cancel came after the copy: $(vt_sysfs "$dev" op_done)/$(vt_sysfs "$dev" op_total)"
 [ "$(vt_sysfs "$dev" op_state)" = cancelled ] || ksft_fail "op_state $(vt_sysfs "$dev" op_state) after cancel"
 [ "$(vt_sysfs "$dev" depth)" = 2 ] || ksft_fail "a cancelled merge changed the chain"
 vo_same "$dev" "after a cancelled merge"
+echo 0 > $PACE
 vo_op "$dev" merge 0 base.vhd
 [ "$(vt_sysfs "$dev" depth)" = 1 ] || ksft_fail "the resumed merge did not pivot"
 vo_same "$dev" "after the resumed merge"
@@ -127,8 +135,11 @@ vo_errno EBUSY "$dev" merge 0 base.vhd		# base used by another device
 vt_detach "$sib"
 vo_errno EINVAL "$dev" merge 1 base.vhd		# no layer 2
 vo_errno EINVAL "$dev" merge 0 sib.vhd		# not the parent
+vo_put "$dev" 0 $((4 * M))
+echo 200 > $PACE
 vo_op -n "$dev" merge 0 base.vhd
 vo_errno EBUSY "$dev" compact			# one operation at a time
+echo 0 > $PACE
 vo_op "$dev" wait
 [ "$(vt_sysfs "$dev" depth)" = 1 ] || ksft_fail "merge after refusals did not complete"
 vo_same "$dev" "after refusals and a merge"

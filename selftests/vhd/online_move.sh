@@ -138,9 +138,13 @@ vt_create dynamic 64M big.vhd
 vt_attach dev big.vhd
 for o in 0 16 32 48; do vo_put "$dev" $((o * M)) $((8 * M)); done
 sha=$(vt_sha big.vhd)
+PACE=/sys/module/vhd/parameters/op_unit_delay_ms
+echo 100 > $PACE	# units paced: the cancel lands mid-copy
+vt_on_exit "echo 0 > $PACE"
 vo_op -n "$dev" move big2.vhd
 vo_op "$dev" cancel
 vo_errno ECANCELED "$dev" wait
+echo 0 > $PACE
 [ "$(vt_sysfs "$dev" op)/$(vt_sysfs "$dev" op_state)" = move/cancelled ] ||
 	ksft_fail "sysfs says $(vt_sysfs "$dev" op)/$(vt_sysfs "$dev" op_state) after cancel"
 [ "$(vt_sysfs "$dev" backing_file)" = "$PWD/big.vhd" ] ||

@@ -183,7 +183,11 @@ vo_same "$dev" "after --no-wait --move"
 echo "--no-wait (${SECONDS}s)"
 
 # a waiting --move cancelled from elsewhere: exit 1, its new file removed
-# (when the move wins the race and ends first, try again from its file)
+# (units paced by op_unit_delay_ms so that the cancel lands mid-copy; when
+# the move still wins the race and ends first, try again from its file)
+PACE=/sys/module/vhd/parameters/op_unit_delay_ms
+echo 100 > $PACE
+vt_on_exit "echo 0 > $PACE"
 for try in 1 2 3; do
 	cur=$(vt_sysfs "$dev" backing_file)
 	tgt=big$((try + 2)).vhd
@@ -200,6 +204,7 @@ for try in 1 2 3; do
 	echo "the move ended before --cancel ($out), again"
 	[ $try = 3 ] && ksft_fail "--cancel: three moves ended before it could cancel them"
 done
+echo 0 > $PACE
 wait $mvpid && ksft_fail "the cancelled --move exited 0: $(cat move.out)"
 grep -q "$dev: move failed: $(vt_errno_str ECANCELED)" move.out ||
 	ksft_fail "the cancelled --move printed '$(cat move.out)'"
