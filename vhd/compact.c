@@ -148,7 +148,7 @@ static int vhd_compact_move_batch(struct vhd_device *vhd,
 				  struct vhd_compact *c, bool *done)
 {
 	struct vhd_layer *l = c->l;
-	u64 span = (u64)l->hdr.bitmap_size + l->hdr.block_size;
+	u64 span = (u64)l->hdr.bitmap_size + l->hdr.block_size, from;
 	u32 hole, nholes, blk, n = 0, s;
 	struct vhd_bat_stats st;
 	int err;
@@ -168,9 +168,9 @@ static int vhd_compact_move_batch(struct vhd_device *vhd,
 		blk = vhd_compact_next_move(&l->hdr, l->bat, hole);
 		if (blk == VHD_BAT_UNUSED)
 			break;
-		err = vhd_copy_within(l, c->data,
-				       vhd_block_bitmap_off(vhd_bat_entry(l, blk)),
-				       vhd_block_bitmap_off(hole), span);
+		from = vhd_block_bitmap_off(vhd_bat_entry(l, blk));
+		err = vhd_copy_within(l, c->data, from,
+				      vhd_block_bitmap_off(hole), span);
 		if (err)
 			break;
 		/* frozen: nothing reads the entry before the BAT is written */

@@ -208,9 +208,10 @@ int vhd_copy_within(struct vhd_layer *l, u8 *buf, u64 from, u64 to, u64 len)
 	int err = 0;
 
 	if (!buf) {
-		buf = own = kvmalloc(VHD_COPY_CHUNK, GFP_KERNEL);
+		own = kvmalloc(VHD_COPY_CHUNK, GFP_KERNEL);
 		if (!own)
 			return -ENOMEM;
+		buf = own;
 	}
 	for (; len && !err; from += n, to += n, len -= n) {
 		n = min_t(u64, len, VHD_COPY_CHUNK);
