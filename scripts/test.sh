@@ -3,7 +3,7 @@
 #
 # test.sh [T]: every test of the suite, or the subset T.
 #   (none)            host unit tests, harness self-test, all QEMU selftests
-#   host              host (userspace) tests only
+#   host              host (userspace) tests only (tools/, balloon/tests/)
 #   static            make check (W=1, sparse, checkpatch, kernel-doc) and
 #                     the dkms build, one test each
 #   harness           the harness self-test only
@@ -49,6 +49,9 @@ case "$sel" in
 ''|host)
 	if [ -f tools/Makefile ]; then
 		run_part host make -s -C tools test
+	fi
+	if [ -f balloon/tests/Makefile ]; then
+		run_part policy make -s -C balloon/tests test
 	fi
 	;;
 esac
