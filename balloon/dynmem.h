@@ -50,7 +50,7 @@ struct dynmem {
 	u64 pages_4k;			/* in bdi (its own list) */
 	u64 chunks_2m;
 	bool inflating;			/* the shrinker then stays away */
-	unsigned long backoff_until;	/* jiffies: no inflate before */
+	unsigned long released_at;	/* jiffies of the last OOM/shrink give-back */
 
 	/* the request being served, under @req_lock */
 	spinlock_t req_lock;

@@ -124,7 +124,9 @@ int dynmem_inflate(struct dynmem *dm, u64 req_id, u64 pages)
 
 	mutex_lock(&dm->lock);
 	dynmem_out_reset(dm->out, DYNMEM_MSG_INFLATE_RESP, req_id);
-	if (time_before(jiffies, READ_ONCE(dm->backoff_until)))
+	if (READ_ONCE(dm->released_at) &&
+	    time_before(jiffies, READ_ONCE(dm->released_at) +
+			msecs_to_jiffies(READ_ONCE(dynmem_backoff_ms))))
 		stop = true;	/* the guest just needed memory back */
 	while (done < pages && !stop) {
 		if (dynmem_superseded(dm, req_id) || dynmem_low_memory())
@@ -274,8 +276,7 @@ static u64 dynmem_emergency(struct dynmem *dm, u64 pages)
 {
 	u64 done;
 
-	WRITE_ONCE(dm->backoff_until,
-		   jiffies + msecs_to_jiffies(dynmem_backoff_ms));
+	WRITE_ONCE(dm->released_at, jiffies ?: 1);
 	dynmem_out_reset(dm->out_rel, DYNMEM_MSG_RELEASED, 0);
 	done = dynmem_free_locked(dm, dm->out_rel, pages, false);
 	dm->cnt.released += done;

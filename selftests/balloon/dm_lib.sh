@@ -82,3 +82,17 @@ dm_near() {
 	local d=$(($1 - $2))
 	[ ${d#-} -le "$3" ]
 }
+
+# dm_hog: build the memory hog (selftests/balloon/hog.c) into ./hog
+dm_hog() {
+	command -v gcc > /dev/null || ksft_skip "gcc missing"
+	gcc -O2 -Wall -Werror -o hog "$SRC/selftests/balloon/hog.c" || ksft_fail "cannot build hog.c"
+}
+
+# dm_no_oom_kill: the kernel log has no OOM kill since the test began
+dm_no_oom_kill() {
+	dmesg | grep -E "Out of memory|Killed process|oom-kill" && ksft_fail "the OOM killer ran"
+	return 0
+}
+
+dm_param() { echo "$2" > "/sys/module/dynmem/parameters/$1" || ksft_fail "dynmem.$1=$2"; }
