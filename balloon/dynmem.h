@@ -8,6 +8,7 @@
 #define _DYNMEM_H
 
 #include <linux/balloon_compaction.h>
+#include <linux/bits.h>
 #include <linux/mutex.h>
 #include <linux/notifier.h>
 #include <linux/shrinker.h>
@@ -17,7 +18,7 @@
 #include <linux/dynmem.h>
 
 #define DYNMEM_2M_ORDER		9
-#define DYNMEM_2M_PAGES		(1U << DYNMEM_2M_ORDER)
+#define DYNMEM_2M_PAGES		BIT(DYNMEM_2M_ORDER)
 
 struct synbus_device;
 struct synbus_channel;

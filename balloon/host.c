@@ -29,7 +29,7 @@
 
 #define DH_MAX_VMS	16
 /* A range longer than this is nonsense (256 TiB of 4 KiB pages). */
-#define DH_MAX_RANGE	(1ULL << 36)
+#define DH_MAX_RANGE	BIT_ULL(36)
 
 static const guid_t dh_class = GUID_INIT(0xb6a1f3c2, 0x5d7e, 0x4a90, 0x8c,
 					 0x3b, 0x2e, 0x6f, 0x4d, 0x19, 0xa7,
@@ -271,9 +271,41 @@ struct dh_attr {
 	struct attribute attr;
 	ssize_t (*show)(struct dh_vm *vm, char *buf);
 	ssize_t (*store)(struct dh_vm *vm, const char *buf, size_t len);
+	/* limits: a field of struct dynmem_vm_cfg, and its largest value */
+	size_t off;
+	u8 width;
+	u64 max;
 };
 
 #define to_dh_vm(k) container_of(k, struct dh_vm, kobj)
+
+static ssize_t dh_cfg_show(struct dh_vm *vm, struct dh_attr *da, char *buf)
+{
+	void *p = (u8 *)&vm->cfg + da->off;
+
+	return sysfs_emit(buf, "%llu\n", da->width == sizeof(u64) ?
+			  *(u64 *)p : (u64)*(u32 *)p);
+}
+
+/* A limit changed: the guest is told at once. */
+static ssize_t dh_cfg_store(struct dh_vm *vm, struct dh_attr *da,
+			    const char *buf, size_t len)
+{
+	void *p = (u8 *)&vm->cfg + da->off;
+	u64 v;
+	int err = kstrtou64(buf, 0, &v);
+
+	if (err)
+		return err;
+	if (v > da->max)
+		return -EINVAL;
+	if (da->width == sizeof(u64))
+		*(u64 *)p = v;
+	else
+		*(u32 *)p = v;
+	dh_send_limits(vm);
+	return len;
+}
 
 static ssize_t dh_attr_show(struct kobject *k, struct attribute *a, char *buf)
 {
@@ -282,7 +314,7 @@ static ssize_t dh_attr_show(struct kobject *k, struct attribute *a, char *buf)
 	ssize_t ret;
 
 	mutex_lock(&vm->lock);
-	ret = da->show(vm, buf);
+	ret = da->width ? dh_cfg_show(vm, da, buf) : da->show(vm, buf);
 	mutex_unlock(&vm->lock);
 	return ret;
 }
@@ -294,10 +326,11 @@ static ssize_t dh_attr_store(struct kobject *k, struct attribute *a,
 	struct dh_vm *vm = to_dh_vm(k);
 	ssize_t ret;
 
-	if (!da->store)
+	if (!da->store && !da->width)
 		return -EPERM;
 	mutex_lock(&vm->lock);
-	ret = da->store(vm, buf, len);
+	ret = da->width ? dh_cfg_store(vm, da, buf, len) :
+			  da->store(vm, buf, len);
 	mutex_unlock(&vm->lock);
 	return ret;
 }
@@ -341,6 +374,7 @@ static ssize_t dh_version_show(struct dh_vm *vm, char *buf)
 	return sysfs_emit(buf, "%u.%u\n", vm->version >> 16,
 			  vm->version & 0xffff);
 }
+
 static struct dh_attr dh_attr_version = __ATTR(version, 0444,
 					       dh_version_show, NULL);
 
@@ -348,6 +382,7 @@ static ssize_t dh_device_id_show(struct dh_vm *vm, char *buf)
 {
 	return sysfs_emit(buf, "%pUl\n", synbus_host_device_id(vm->hc));
 }
+
 static struct dh_attr dh_attr_device_id = __ATTR(device_id, 0444,
 						 dh_device_id_show, NULL);
 
@@ -370,36 +405,23 @@ static ssize_t dh_balloon_target_store(struct dh_vm *vm, const char *buf,
 	dh_drive(vm);
 	return len;
 }
+
 static struct dh_attr dh_attr_balloon_target =
 	__ATTR(balloon_target, 0644, dh_balloon_target_show,
 	       dh_balloon_target_store);
 
-#define DH_CFG(_name, _field, _max)					\
-static ssize_t dh_##_name##_show(struct dh_vm *vm, char *buf)		\
-{									\
-	return sysfs_emit(buf, "%llu\n", (unsigned long long)vm->cfg._field); \
-}									\
-static ssize_t dh_##_name##_store(struct dh_vm *vm, const char *buf,	\
-				  size_t len)				\
-{									\
-	u64 v;								\
-	int err = kstrtou64(buf, 0, &v);				\
-									\
-	if (err)							\
-		return err;						\
-	if (v > (_max))							\
-		return -EINVAL;						\
-	vm->cfg._field = v;						\
-	dh_send_limits(vm);						\
-	return len;							\
-}									\
-static struct dh_attr dh_attr_##_name = __ATTR(_name, 0644,		\
-		dh_##_name##_show, dh_##_name##_store)
+#define DH_CFG(_name, _type, _max) \
+static struct dh_attr dh_attr_##_name = { \
+	.attr = { .name = #_name, .mode = 0644 }, \
+	.off = offsetof(struct dynmem_vm_cfg, _name), \
+	.width = sizeof(_type), \
+	.max = (_max), \
+}
 
-DH_CFG(min_pages, min_pages, U64_MAX);
-DH_CFG(max_pages, max_pages, U64_MAX);
-DH_CFG(buffer_pct, buffer_pct, 2000);
-DH_CFG(weight, weight, 10000);
+DH_CFG(min_pages, u64, U64_MAX);
+DH_CFG(max_pages, u64, U64_MAX);
+DH_CFG(buffer_pct, u32, 2000);
+DH_CFG(weight, u32, 10000);
 
 /* Raw bytes sent to the guest as one packet: hostile-host tests. */
 static ssize_t dh_inject_store(struct dh_vm *vm, const char *buf, size_t len)
@@ -411,6 +433,7 @@ static ssize_t dh_inject_store(struct dh_vm *vm, const char *buf, size_t len)
 	err = synbus_host_send(vm->hc, SYNBUS_PKT_INBAND, 0, 0, buf, len);
 	return err ? err : len;
 }
+
 static struct dh_attr dh_attr_inject = __ATTR(inject, 0200, NULL,
 					      dh_inject_store);
 
@@ -578,6 +601,7 @@ static ssize_t offer_store(struct kobject *k, struct kobj_attribute *a,
 
 	return err ? err : len;
 }
+
 static struct kobj_attribute dh_offer = __ATTR_WO(offer);
 
 static ssize_t rescind_store(struct kobject *k, struct kobj_attribute *a,
@@ -595,6 +619,7 @@ static ssize_t rescind_store(struct kobject *k, struct kobj_attribute *a,
 		synbus_loop_rescind(&ids[i]);
 	return len;
 }
+
 static struct kobj_attribute dh_rescind = __ATTR_WO(rescind);
 
 static ssize_t auto_show(struct kobject *k, struct kobj_attribute *a,
@@ -616,6 +641,7 @@ static ssize_t auto_store(struct kobject *k, struct kobj_attribute *a,
 		mod_delayed_work(system_wq, &dh_policy_work, 0);
 	return len;
 }
+
 static struct kobj_attribute dh_auto_attr = __ATTR_RW(auto);
 
 static ssize_t policy_ms_show(struct kobject *k, struct kobj_attribute *a,
@@ -631,6 +657,7 @@ static ssize_t policy_ms_store(struct kobject *k, struct kobj_attribute *a,
 
 	return err ? err : len;
 }
+
 static struct kobj_attribute dh_policy_ms_attr = __ATTR_RW(policy_ms);
 
 static ssize_t host_reserve_pages_show(struct kobject *k,
@@ -647,6 +674,7 @@ static ssize_t host_reserve_pages_store(struct kobject *k,
 
 	return err ? err : len;
 }
+
 static struct kobj_attribute dh_reserve_attr = __ATTR_RW(host_reserve_pages);
 
 static struct attribute *dh_root_attrs[] = {

@@ -12,7 +12,10 @@ dm_offer
 MB=256
 total0=$(dm_meminfo MemTotal)
 
-# --- compaction with an inflated balloon of 4 KiB pages
+# --- compaction with a balloon of 4 KiB pages scattered over memory:
+# inflate most of it, give most back, so balloon pages sit among holes
+free_mb=$(( $(dm_meminfo MemAvailable) / 1024 ))
+dm_target $(( (free_mb - 400) * MB )) 120
 dm_target $((256 * MB))
 mig0=$(awk '$1 == "balloon_migrate" { print $2 }' /proc/vmstat)
 for i in 1 2 3; do

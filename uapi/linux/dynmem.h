@@ -5,23 +5,24 @@
  * dynmem_host.ko now, a userspace host daemon later), on the one channel
  * of a device of class DYNMEM_CLASS_GUID.
  *
- * Every message starts with struct dynmem_hdr; all fields little-endian,
+ * Every message starts with struct dynmem_hdr; all fields little-endian
+ * (__le types),
  * naturally aligned, explicit padding. A receiver rejects a message whose
  * size is below its type's minimum or whose counts do not fit the size.
  * Sizes may grow: a receiver ignores bytes past what it knows.
  *
- * Flow:
- *  guest -> host  VERSION (request, completion carries struct dynmem_version)
- *  host  -> guest LIMITS       min/max/buffer the host applies (informative)
- *  host  -> guest INFLATE      take @pages pages away from the guest
- *  guest -> host  INFLATE_RESP page ranges now in the balloon; many per
- *		   request, pipelined; the last has DYNMEM_F_LAST
- *  host  -> guest DEFLATE      give @pages pages back to the guest
- *  guest -> host  DEFLATE_RESP ranges returned, DYNMEM_F_LAST on the last
- *  guest -> host  RELEASED     ranges the guest took back on its own (OOM,
- *		   shrinker), unasked
- *  guest -> host  STATUS       pressure report, once a second by default and
- *		   at once when pressure rises sharply
+ * Flow (G: the guest, H: the host):
+ *  G to H  VERSION        a request; its completion is struct dynmem_version
+ *  H to G  LIMITS         min/max/buffer the host applies (informative)
+ *  H to G  INFLATE        take @pages pages away from the guest
+ *  G to H  INFLATE_RESP   page ranges now in the balloon; many per request,
+ *			   pipelined; the last has DYNMEM_F_LAST
+ *  H to G  DEFLATE        give @pages pages back to the guest
+ *  G to H  DEFLATE_RESP   ranges returned, DYNMEM_F_LAST on the last
+ *  G to H  RELEASED       ranges the guest took back on its own (OOM,
+ *			   shrinker), unasked
+ *  G to H  STATUS         pressure report, once a second by default and at
+ *			   once when reclaim starts
  */
 #ifndef _UAPI_LINUX_DYNMEM_H
 #define _UAPI_LINUX_DYNMEM_H
@@ -62,9 +63,9 @@ enum dynmem_msg_type {
  * @size: bytes of the whole message, this header included
  */
 struct dynmem_hdr {
-	__u16 type;
-	__u16 flags;
-	__u32 size;
+	__le16 type;
+	__le16 flags;
+	__le32 size;
 };
 
 /**
@@ -77,10 +78,10 @@ struct dynmem_hdr {
  */
 struct dynmem_version {
 	struct dynmem_hdr hdr;
-	__u32 version;
-	__u32 caps;
-	__s32 status;
-	__u32 __pad;
+	__le32 version;
+	__le32 caps;
+	__le32 status;
+	__le32 __pad;
 };
 
 /**
@@ -93,10 +94,10 @@ struct dynmem_version {
  */
 struct dynmem_limits {
 	struct dynmem_hdr hdr;
-	__u64 min_pages;
-	__u64 max_pages;
-	__u32 buffer_pct;
-	__u32 weight;
+	__le64 min_pages;
+	__le64 max_pages;
+	__le32 buffer_pct;
+	__le32 weight;
 };
 
 /**
@@ -107,8 +108,8 @@ struct dynmem_limits {
  */
 struct dynmem_request {
 	struct dynmem_hdr hdr;
-	__u64 req_id;
-	__u64 pages;
+	__le64 req_id;
+	__le64 pages;
 };
 
 /**
@@ -117,8 +118,8 @@ struct dynmem_request {
  * @count: pages (512 for a 2 MiB range)
  */
 struct dynmem_range {
-	__u64 pfn;
-	__u64 count;
+	__le64 pfn;
+	__le64 count;
 };
 
 /**
@@ -131,9 +132,9 @@ struct dynmem_range {
  */
 struct dynmem_ranges {
 	struct dynmem_hdr hdr;
-	__u64 req_id;
-	__u32 nr_ranges;
-	__u32 __pad;
+	__le64 req_id;
+	__le32 nr_ranges;
+	__le32 __pad;
 	struct dynmem_range ranges[];
 };
 
@@ -157,18 +158,18 @@ struct dynmem_ranges {
  */
 struct dynmem_status {
 	struct dynmem_hdr hdr;
-	__u64 seq;
-	__u64 total_pages;
-	__u64 committed_pages;
-	__u64 available_pages;
-	__u64 cache_pages;
-	__u64 swap_total_pages;
-	__u64 swap_free_pages;
-	__u64 balloon_pages;
-	__u32 psi_some_avg10;
-	__u32 psi_full_avg10;
-	__u64 stalls;
-	__u64 scanned;
+	__le64 seq;
+	__le64 total_pages;
+	__le64 committed_pages;
+	__le64 available_pages;
+	__le64 cache_pages;
+	__le64 swap_total_pages;
+	__le64 swap_free_pages;
+	__le64 balloon_pages;
+	__le32 psi_some_avg10;
+	__le32 psi_full_avg10;
+	__le64 stalls;
+	__le64 scanned;
 };
 
 #endif /* _UAPI_LINUX_DYNMEM_H */
