@@ -12,6 +12,9 @@ endif
 
 PWD := $(shell pwd)
 T ?=
+# B= picks the benchmarks of `make bench`; keep it out of the sub-makes
+# (tools/Makefile's B is its object folder).
+MAKEOVERRIDES := $(filter-out B=%,$(MAKEOVERRIDES))
 DESTDIR ?=
 PREFIX ?= /usr
 

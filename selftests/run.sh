@@ -15,6 +15,9 @@
 #   VHD_KMOD_ROOT	where tests find our .ko files (default: repo root)
 #   VHD_OUT		results folder (default: build/selftests/<time>)
 #   VHD_QEMU_MEM, VHD_QEMU_CPUS, VHD_NO_BUILD=1, VHD_APPEND (extra cmdline)
+#   VHD_QEMU_EXTRA	extra QEMU arguments, split on blanks (a device)
+#   VHD_QMP		path: also serve QMP on this unix socket (server,
+#			no wait) for a host-side helper (bench/run.sh)
 #   VHD_SHOW_LOG=1	print every test's output, not only failures
 #   VHD_ACCEL=tcg	never try KVM
 #   VHD_TIMEOUT_SCALE	multiply every test's timeout (debug kernels are slow)
@@ -108,6 +111,11 @@ append="console=ttyS0 loglevel=6 panic=-1 oops=panic softlockup_panic=0 \
 rdinit=/init vhdsuite.runner=$top/selftests/guest/runner.sh \
 vhdsuite.src=$top vhdsuite.kmod=$kmod_root ${VHD_APPEND:-}"
 
+qextra=()
+[ -n "${VHD_QMP:-}" ] && qextra+=(-qmp "unix:$VHD_QMP,server=on,wait=off")
+read -ra qwords <<< "${VHD_QEMU_EXTRA:-}"
+qextra+=("${qwords[@]}")
+
 echo "TAP version 13"
 echo "# kernel: $kernel ($accel), $ntests tests, logs in $out"
 timeout -k 10 "$total" qemu-system-x86_64 \
@@ -122,7 +130,7 @@ timeout -k 10 "$total" qemu-system-x86_64 \
 	-drive file="$out/scratch0.img",if=virtio,format=raw,cache=unsafe \
 	-drive file="$out/scratch1.img",if=virtio,format=raw,cache=unsafe \
 	-drive file="$out/scratch2.img",if=virtio,format=raw,cache=unsafe \
-	> "$out/qemu.log" 2>&1
+	"${qextra[@]}" > "$out/qemu.log" 2>&1
 qrc=$?
 rm -f "$out"/scratch*.img
 
