@@ -4,8 +4,8 @@
  * synbus loopback host (synbus_loop.ko), with the control interface and
  * the policy (policy.c, shared with the later userspace host).
  *
- * /sys/kernel/dynmem_host/ holds "offer" and "rescind" (write 1), "auto"
- * (run the policy every policy_ms), "policy_ms", "host_reserve_pages",
+ * /sys/kernel/dynmem_host/ holds "offer" and "rescind" (write 1),
+ * "auto_policy" (1: run the policy every policy_ms), "policy_ms", "host_reserve_pages",
  * and one folder per guest channel, vm<N>/, whose files are listed in
  * Documentation/ABI/testing/sysfs-kernel-dynmem_host. Writing
  * vm<N>/balloon_target sets the balloon size the host wants; the host then
@@ -622,13 +622,13 @@ static ssize_t rescind_store(struct kobject *k, struct kobj_attribute *a,
 
 static struct kobj_attribute dh_rescind = __ATTR_WO(rescind);
 
-static ssize_t auto_show(struct kobject *k, struct kobj_attribute *a,
+static ssize_t auto_policy_show(struct kobject *k, struct kobj_attribute *a,
 			 char *buf)
 {
 	return sysfs_emit(buf, "%d\n", READ_ONCE(dh_auto));
 }
 
-static ssize_t auto_store(struct kobject *k, struct kobj_attribute *a,
+static ssize_t auto_policy_store(struct kobject *k, struct kobj_attribute *a,
 			  const char *buf, size_t len)
 {
 	bool on;
@@ -642,7 +642,7 @@ static ssize_t auto_store(struct kobject *k, struct kobj_attribute *a,
 	return len;
 }
 
-static struct kobj_attribute dh_auto_attr = __ATTR_RW(auto);
+static struct kobj_attribute dh_auto_attr = __ATTR_RW(auto_policy);
 
 static ssize_t policy_ms_show(struct kobject *k, struct kobj_attribute *a,
 			      char *buf)
