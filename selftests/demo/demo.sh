@@ -1,7 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make demo, inside the guest: a dynamic VHD attached with vhdsetup, an
-# ext4 on it, a differencing snapshot on top, and the chain as vhd sees it.
+# ext4 on it, a differencing snapshot on top, and the chain as vhd sees it;
+# then, with the file system mounted and written: an online merge of the
+# snapshot into its base, an online grow, a live move to a new file; and
+# a dynamic-memory balloon inflated and deflated on synbus.
 . "$SRC/selftests/lib.sh"
 set -e
 run() {
@@ -55,5 +58,55 @@ now=$(cd mnt && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256su
 echo "base.vhd still holds exactly what it held before the snapshot"
 run umount mnt
 run vhdsetup -d "$dev"
+
+echo "--- online: merge the snapshot into its base while mounted and written"
+dev=$(run vhdsetup -f --show snap.vhd)
+run mount "$dev" mnt
+( dd if=/dev/urandom of=mnt/during.bin bs=1M count=16 conv=fsync status=none ) &
+writer=$!
+run vhdsetup --merge --progress "$dev"
+wait $writer
+run cat /sys/block/"${dev#/dev/}"/vhd/depth /sys/block/"${dev#/dev/}"/vhd/backing_file
+sum_mid=$(cd mnt && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum)
+echo "--- online: grow to 2 GiB, then resize2fs on the mounted file system"
+run vhdsetup --resize 2G "$dev"
+run blockdev --getsize64 "$dev"
+run resize2fs "$dev" > /dev/null 2>&1
+run df -h mnt
+echo "--- online: live move of the image to moved.vhd while mounted"
+run vhdsetup --move moved.vhd --progress "$dev"
+run cat /sys/block/"${dev#/dev/}"/vhd/backing_file
+now=$(cd mnt && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum)
+[ "$now" = "$sum_mid" ] || ksft_fail "files changed across grow and move"
+echo "files read back identical after the merge, the grow and the move"
+run umount mnt
+run vhdsetup -d "$dev"
+run vhd check moved.vhd
 run rmmod vhd
+
+echo "--- dynamic memory: a 256 MiB balloon on synbus's loopback host"
+run insmod "$SRC/vmbus/synbus.ko"
+run insmod "$SRC/vmbus/synbus_loop.ko"
+run insmod "$SRC/balloon/dynmem.ko"
+run insmod "$SRC/balloon/dynmem_host.ko"
+echo 1 > /sys/kernel/dynmem_host/offer
+for _ in $(seq 100); do
+	[ "$(cat /sys/kernel/dynmem_host/vm0/version 2>/dev/null)" = 1.0 ] && break
+	sleep 0.1
+done
+grep MemTotal /proc/meminfo
+echo 65536 > /sys/kernel/dynmem_host/vm0/balloon_target
+for _ in $(seq 300); do
+	[ "$(cat /sys/kernel/dynmem_host/vm0/balloon_pages)" = 65536 ] && break
+	sleep 0.1
+done
+echo "balloon: $(cat /sys/kernel/dynmem_host/vm0/balloon_pages) pages in $(cat /sys/kernel/dynmem_host/vm0/last_inflate_us) us"
+grep MemTotal /proc/meminfo
+echo 0 > /sys/kernel/dynmem_host/vm0/balloon_target
+for _ in $(seq 300); do
+	[ "$(cat /sys/kernel/dynmem_host/vm0/balloon_pages)" = 0 ] && break
+	sleep 0.1
+done
+grep MemTotal /proc/meminfo
+run rmmod dynmem_host dynmem synbus_loop synbus
 ksft_pass "demo done"
