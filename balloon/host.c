@@ -5,7 +5,8 @@
  * the policy (policy.c, shared with the later userspace host).
  *
  * /sys/kernel/dynmem_host/ holds "offer" and "rescind" (write 1),
- * "auto_policy" (1: run the policy every policy_ms), "policy_ms", "host_reserve_pages",
+ * "auto_policy" (1: run the policy every policy_ms), "policy_ms",
+ * "host_reserve_pages",
  * and one folder per guest channel, vm<N>/, whose files are listed in
  * Documentation/ABI/testing/sysfs-kernel-dynmem_host. Writing
  * vm<N>/balloon_target sets the balloon size the host wants; the host then
@@ -623,13 +624,13 @@ static ssize_t rescind_store(struct kobject *k, struct kobj_attribute *a,
 static struct kobj_attribute dh_rescind = __ATTR_WO(rescind);
 
 static ssize_t auto_policy_show(struct kobject *k, struct kobj_attribute *a,
-			 char *buf)
+				char *buf)
 {
 	return sysfs_emit(buf, "%d\n", READ_ONCE(dh_auto));
 }
 
 static ssize_t auto_policy_store(struct kobject *k, struct kobj_attribute *a,
-			  const char *buf, size_t len)
+				 const char *buf, size_t len)
 {
 	bool on;
 	int err = kstrtobool(buf, &on);
