@@ -199,16 +199,15 @@ static int vhd_merge_pivot(struct vhd_device *vhd, struct vhd_merge *m,
 	layers = kcalloc(depth - 1, sizeof(*layers), GFP_KERNEL);
 	if (!layers)
 		return -ENOMEM;
-	mutex_lock(&vhd->lock);
-	blk_mq_freeze_queue(vhd->disk->queue);
-	err = tracked ? vhd_op_copy_dirty(vhd, vhd_merge_unit, m) : 0;
-	if (!err)
-		err = vhd_layer_flush(vhd, m->dst);
-	if (!err && k >= 1)
+	err = vhd_op_pivot_begin(vhd, tracked, vhd_merge_unit, m, m->dst);
+	if (!err && k >= 1) {
 		err = vhd_merge_relink(vhd, k);
+		if (err) {
+			blk_mq_unfreeze_queue(vhd->disk->queue);
+			mutex_unlock(&vhd->lock);
+		}
+	}
 	if (err) {
-		blk_mq_unfreeze_queue(vhd->disk->queue);
-		mutex_unlock(&vhd->lock);
 		kfree(layers);
 		return err;
 	}
@@ -218,13 +217,7 @@ static int vhd_merge_pivot(struct vhd_device *vhd, struct vhd_merge *m,
 		layers[j++] = i == k + 1 ? m->dst : old[i];
 	}
 	m->dst->writable = k == 0 && m->src->writable;
-	vhd_op_untrack(vhd, true);
-	vhd_op_pivot(vhd, layers, depth - 1);
-	blk_mq_unfreeze_queue(vhd->disk->queue);
-	mutex_unlock(&vhd->lock);
-
-	vhd_sysfs_update(vhd);
-	kobject_uevent(&disk_to_dev(vhd->disk)->kobj, KOBJ_CHANGE);
+	vhd_op_pivot_end(vhd, layers, depth - 1);
 	/* layers k and the old struct of k + 1 are out of the chain */
 	vhd_layer_close(old[k]);
 	kfree(old[k]);

@@ -251,16 +251,8 @@ static int vhd_move_pivot(struct vhd_device *vhd, struct vhd_move *m,
 	layers = kcalloc(depth, sizeof(*layers), GFP_KERNEL);
 	if (!layers)
 		return -ENOMEM;
-	mutex_lock(&vhd->lock);
-	blk_mq_freeze_queue(vhd->disk->queue);
-	err = tracked ? vhd_op_copy_dirty(vhd, vhd_move_unit, m) : 0;
-	if (!err)
-		err = vhd_layer_flush(vhd, m->dst);
-	if (!err)
-		err = vhd_sync(m->dst);
+	err = vhd_op_pivot_begin(vhd, tracked, vhd_move_unit, m, m->dst);
 	if (err) {
-		blk_mq_unfreeze_queue(vhd->disk->queue);
-		mutex_unlock(&vhd->lock);
 		kfree(layers);
 		return err;
 	}
@@ -268,13 +260,7 @@ static int vhd_move_pivot(struct vhd_device *vhd, struct vhd_move *m,
 	for (i = 1; i < depth; i++)
 		layers[i] = old[i];
 	m->dst->writable = m->src->writable;
-	vhd_op_untrack(vhd, true);
-	vhd_op_pivot(vhd, layers, depth);
-	blk_mq_unfreeze_queue(vhd->disk->queue);
-	mutex_unlock(&vhd->lock);
-
-	vhd_sysfs_update(vhd);
-	kobject_uevent(&disk_to_dev(vhd->disk)->kobj, KOBJ_CHANGE);
+	vhd_op_pivot_end(vhd, layers, depth);
 	for (i = 0; i < old_depth; i++) {
 		if (i && i < depth)
 			continue;	/* still in the chain */

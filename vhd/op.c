@@ -34,17 +34,22 @@ void vhd_op_pace(void)
 	cond_resched();
 }
 
-static const char * const vhd_op_names[] = {
-	[0] = "none",
-	[VHD_OP_MERGE] = "merge",
-	[VHD_OP_RESIZE] = "resize",
-	[VHD_OP_COMPACT] = "compact",
-	[VHD_OP_MOVE] = "move",
+/* Each operation: its sysfs name, its checks (under vhd->lock), its run. */
+static const struct vhd_op_type {
+	const char *name;
+	int (*check)(struct vhd_device *vhd);
+	int (*run)(struct vhd_device *vhd);
+} vhd_op_types[] = {
+	[0] = { "none" },
+	[VHD_OP_MERGE] = { "merge", vhd_op_check_merge, vhd_op_merge },
+	[VHD_OP_RESIZE] = { "resize", vhd_op_check_resize, vhd_op_resize },
+	[VHD_OP_COMPACT] = { "compact", vhd_op_check_compact, vhd_op_compact },
+	[VHD_OP_MOVE] = { "move", vhd_op_check_move, vhd_op_move },
 };
 
 const char *vhd_op_name(u32 op)
 {
-	return op < ARRAY_SIZE(vhd_op_names) ? vhd_op_names[op] : "?";
+	return op < ARRAY_SIZE(vhd_op_types) ? vhd_op_types[op].name : "?";
 }
 
 const char *vhd_op_state_name(enum vhd_op_state st)
@@ -162,32 +167,12 @@ int vhd_op_passes(struct vhd_device *vhd, vhd_unit_fn copy, void *ctx)
 	return 0;
 }
 
-static int vhd_op_thread(void *data)
+/* The files an operation was given, and its claims on them, let go. */
+static void vhd_op_put_files(struct vhd_device *vhd)
 {
-	struct vhd_device *vhd = data;
 	struct vhd_op_ctx *op = &vhd->op;
-	enum vhd_op_state st;
-	unsigned int noio;
-	int err, i;
+	int i;
 
-	/* its file I/O must not recurse into reclaim through this device */
-	noio = memalloc_noio_save();
-	switch (op->args.op) {
-	case VHD_OP_MERGE:
-		err = vhd_op_merge(vhd);
-		break;
-	case VHD_OP_RESIZE:
-		err = vhd_op_resize(vhd);
-		break;
-	case VHD_OP_COMPACT:
-		err = vhd_op_compact(vhd);
-		break;
-	default:
-		err = vhd_op_move(vhd);
-		break;
-	}
-	vhd_op_untrack(vhd, false);
-	memalloc_noio_restore(noio);
 	for (i = 0; i < ARRAY_SIZE(op->busy); i++)
 		vhd_claim_inode(vhd, i, NULL);
 	if (op->file)
@@ -196,6 +181,22 @@ static int vhd_op_thread(void *data)
 		fput(op->child_file);
 	op->file = NULL;
 	op->child_file = NULL;
+}
+
+static int vhd_op_thread(void *data)
+{
+	struct vhd_device *vhd = data;
+	struct vhd_op_ctx *op = &vhd->op;
+	enum vhd_op_state st;
+	unsigned int noio;
+	int err;
+
+	/* its file I/O must not recurse into reclaim through this device */
+	noio = memalloc_noio_save();
+	err = vhd_op_types[op->args.op].run(vhd);
+	vhd_op_untrack(vhd, false);
+	memalloc_noio_restore(noio);
+	vhd_op_put_files(vhd);
 
 	if (!err)
 		st = VHD_OPS_DONE;
@@ -349,22 +350,9 @@ int vhd_ioctl_op_start(struct vhd_device *vhd, void __user *arg)
 			goto out_files;
 		}
 	}
-	switch (a.op) {
-	case VHD_OP_MERGE:
-		err = vhd_op_check_merge(vhd);
-		break;
-	case VHD_OP_RESIZE:
-		err = vhd_op_check_resize(vhd);
-		break;
-	case VHD_OP_COMPACT:
-		err = vhd_op_check_compact(vhd);
-		break;
-	default:
-		err = vhd_op_check_move(vhd);
-		break;
-	}
+	err = vhd_op_types[a.op].check(vhd);
 	if (err)
-		goto out_busy;
+		goto out_files;
 
 	op->cancel = false;
 	op->error = 0;
@@ -378,21 +366,13 @@ int vhd_ioctl_op_start(struct vhd_device *vhd, void __user *arg)
 	if (IS_ERR(task)) {
 		err = PTR_ERR(task);
 		WRITE_ONCE(op->state, VHD_OPS_IDLE);
-		goto out_busy;
+		goto out_files;
 	}
 	mutex_unlock(&vhd->lock);
 	return 0;
 
-out_busy:
-	vhd_claim_inode(vhd, 0, NULL);
-	vhd_claim_inode(vhd, 1, NULL);
 out_files:
-	if (op->file)
-		fput(op->file);
-	if (op->child_file)
-		fput(op->child_file);
-	op->file = NULL;
-	op->child_file = NULL;
+	vhd_op_put_files(vhd);
 	op->args = last;
 out:
 	mutex_unlock(&vhd->lock);
@@ -437,11 +417,41 @@ void vhd_op_stop(struct vhd_device *vhd)
 }
 
 /*
- * Replace the chain by @layers (@depth of them) with the queue frozen and
- * vhd->lock held by the caller. The caller frees what it no longer uses.
+ * The pivot of merge and move, first half: take vhd->lock, freeze the
+ * queue, redo the last dirty units (@tracked), commit @dst. On error the
+ * queue runs again and the lock is dropped.
  */
-void vhd_op_pivot(struct vhd_device *vhd, struct vhd_layer **layers,
-		  int depth)
+int vhd_op_pivot_begin(struct vhd_device *vhd, bool tracked, vhd_unit_fn copy,
+		       void *ctx, struct vhd_layer *dst)
 {
+	int err;
+
+	mutex_lock(&vhd->lock);
+	blk_mq_freeze_queue(vhd->disk->queue);
+	err = tracked ? vhd_op_copy_dirty(vhd, copy, ctx) : 0;
+	if (!err)
+		err = vhd_layer_flush(vhd, dst);
+	if (!err)
+		err = vhd_sync(dst);
+	if (err) {
+		blk_mq_unfreeze_queue(vhd->disk->queue);
+		mutex_unlock(&vhd->lock);
+	}
+	return err;
+}
+
+/*
+ * Second half: the chain becomes @layers (@depth of them), tracking ends,
+ * I/O resumes, sysfs and udev hear of it. The caller frees what it no
+ * longer uses.
+ */
+void vhd_op_pivot_end(struct vhd_device *vhd, struct vhd_layer **layers,
+		      int depth)
+{
+	vhd_op_untrack(vhd, true);
 	vhd_swap_layers(vhd, layers, depth);
+	blk_mq_unfreeze_queue(vhd->disk->queue);
+	mutex_unlock(&vhd->lock);
+	vhd_sysfs_update(vhd);
+	kobject_uevent(&disk_to_dev(vhd->disk)->kobj, KOBJ_CHANGE);
 }

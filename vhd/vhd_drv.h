@@ -217,8 +217,10 @@ typedef int (*vhd_unit_fn)(struct vhd_device *vhd, u64 unit, void *ctx);
 #define VHD_OP_MAX_PASSES	8
 int vhd_op_copy_dirty(struct vhd_device *vhd, vhd_unit_fn copy, void *ctx);
 int vhd_op_passes(struct vhd_device *vhd, vhd_unit_fn copy, void *ctx);
-void vhd_op_pivot(struct vhd_device *vhd, struct vhd_layer **layers,
-		  int depth);
+int vhd_op_pivot_begin(struct vhd_device *vhd, bool tracked, vhd_unit_fn copy,
+		       void *ctx, struct vhd_layer *dst);
+void vhd_op_pivot_end(struct vhd_device *vhd, struct vhd_layer **layers,
+		      int depth);
 
 /* merge.c, move.c, resize.c, compact.c: run in the op's kthread */
 int vhd_op_check_merge(struct vhd_device *vhd);
