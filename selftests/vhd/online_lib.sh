@@ -58,3 +58,26 @@ vo_qemu_same() {
 		ksft_fail "qemu-img convert $1"
 	cmp q.raw expect.raw > cmp.out 2>&1 || { head -n 3 cmp.out; ksft_fail "qemu-img reads $1 differently"; }
 }
+
+# vo_vhdi_same FILE: libvhdi's vhdimount reads FILE (with its parents) as
+# expect.raw; skipped with a note when vhdimount or FUSE is missing
+vo_vhdi_same() {
+	local want got
+	if ! command -v vhdimount > /dev/null || ! modprobe fuse 2> /dev/null ||
+	   [ ! -c /dev/fuse ]; then
+		echo "vhdimount or FUSE missing: libvhdi check of $1 skipped"
+		return 0
+	fi
+	mkdir -p vhdi.mnt
+	timeout 30 vhdimount "$1" vhdi.mnt > vhdimount.log 2>&1 ||
+		{ cat vhdimount.log; ksft_fail "vhdimount $1 failed or hung"; }
+	want=$(vt_sha expect.raw)
+	# every layer of the chain shows as vhdi.mnt/vhdiN; one is FILE's view
+	got=$(cd vhdi.mnt && timeout 90 sha256sum vhdi* | cut -d' ' -f1)
+	timeout 20 umount vhdi.mnt
+	case "$got" in
+	*"$want"*) ;;
+	*) ksft_fail "libvhdi reads $1 differently" ;;
+	esac
+	echo "libvhdi reads $1 as expected"
+}

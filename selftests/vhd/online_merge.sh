@@ -47,6 +47,7 @@ vo_put "$dev" $((60 * M)) $M		# the device now writes base.vhd
 vt_detach "$dev"
 vo_check base.vhd
 vo_qemu_same base.vhd
+vo_vhdi_same base.vhd
 vt_attach dev base.vhd
 vo_same "$dev" "base.vhd reattached"
 vt_detach "$dev"
@@ -74,6 +75,7 @@ vt_attach dev top.vhd
 [ "$(vt_sysfs "$dev" depth)" = 2 ] || ksft_fail "top.vhd reattached with depth $(vt_sysfs "$dev" depth)"
 vo_same "$dev" "top.vhd relinked to base.vhd"
 vt_detach "$dev"
+vo_vhdi_same top.vhd
 echo "intermediate merge relinks the child"
 
 # --- depth 4: base <- a <- b <- top, merge a into base (child b by fd)
