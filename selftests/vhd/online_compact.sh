@@ -158,16 +158,11 @@ if command -v fio > /dev/null; then
 	vo_put "$dev" 0 $((8 * M))			# 0..3: data
 	zput "$dev" $((8 * M)) $((12 * M))		# 4..9: zeros
 	vo_put "$dev" $((60 * M)) $((2 * M))		# 30: data, moved down
-	fiojob=(--name=w --filename="$dev" --offset=$((40 * M)) --size=$((16 * M))
-		--bs=64k --rw=randwrite --verify=crc32c --direct=1 --ioengine=libaio
-		--iodepth=4 --randrepeat=1 --rate=4m)
-	fio "${fiojob[@]}" --do_verify=0 > fio.out 2>&1 &
-	fiopid=$!
-	sleep 1
+	vo_fio_start "$dev" $((40 * M)) $((16 * M))
 	vo_op "$dev" compact
-	kill -0 $fiopid 2> /dev/null && echo "fio still writing when compact ended"
-	wait $fiopid || { cat fio.out; ksft_fail "fio writes during compact failed"; }
-	fio "${fiojob[@]}" --verify_only > fio.out 2>&1 || { cat fio.out; ksft_fail "fio verify after compact"; }
+	kill -0 "$VO_FIO_PID" 2> /dev/null && echo "fio still writing when compact ended"
+	vo_fio_wait compact
+	vo_fio_verify compact
 	alloc "$dev" 13 "after compact under fio (6 zero blocks dropped)"
 	dd if="$dev" of=expect.raw bs=1M skip=40 seek=40 count=16 conv=notrunc status=none
 	vo_same "$dev" "after compact under fio"

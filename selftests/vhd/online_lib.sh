@@ -81,3 +81,24 @@ vo_vhdi_same() {
 	esac
 	echo "libvhdi reads $1 as expected"
 }
+
+# vo_fio_start DEV OFF SIZE: fio writes [OFF, OFF + SIZE) of DEV in the
+# background (4 MiB/s, crc32c verify headers), for an operation to run
+# under; vo_fio_wait WHAT waits for it, vo_fio_verify WHAT re-reads it.
+vo_fio_start() {
+	VO_FIO=(--name=w --filename="$1" --offset="$2" --size="$3"
+		--bs=64k --rw=randwrite --verify=crc32c --direct=1 --ioengine=libaio
+		--iodepth=4 --randrepeat=1 --rate=4m)
+	fio "${VO_FIO[@]}" --do_verify=0 > fio.out 2>&1 &
+	VO_FIO_PID=$!
+	sleep 1
+}
+
+vo_fio_wait() {
+	wait "$VO_FIO_PID" || { cat fio.out; ksft_fail "fio writes during $1 failed"; }
+}
+
+vo_fio_verify() {
+	fio "${VO_FIO[@]}" --verify_only > fio.out 2>&1 ||
+		{ cat fio.out; ksft_fail "fio verify after $1"; }
+}

@@ -25,21 +25,16 @@ vt_attach dev top.vhd
 vo_put "$dev" $((4 * M)) $((8 * M))
 vo_put "$dev" $((27 * M + 4096)) 8192
 vo_same "$dev" "before the merge"
-fiojob=(--name=w --filename="$dev" --offset=$((40 * M)) --size=$((16 * M))
-	--bs=64k --rw=randwrite --verify=crc32c --direct=1 --ioengine=libaio
-	--iodepth=4 --randrepeat=1 --rate=4m)
-fio "${fiojob[@]}" --do_verify=0 > fio.out 2>&1 &
-fiopid=$!
-sleep 1
+vo_fio_start "$dev" $((40 * M)) $((16 * M))
 vo_op "$dev" merge 0 base.vhd
-wait $fiopid || { cat fio.out; ksft_fail "fio writes during the merge failed"; }
+vo_fio_wait "the merge"
 [ "$(vt_sysfs "$dev" depth)" = 1 ] || ksft_fail "depth $(vt_sysfs "$dev" depth) after merging the top"
 [ "$(vt_sysfs "$dev" backing_file)" = "$PWD/base.vhd" ] ||
 	ksft_fail "device runs on $(vt_sysfs "$dev" backing_file), not base.vhd"
 [ "$(vt_sysfs "$dev" op)/$(vt_sysfs "$dev" op_state)/$(vt_sysfs "$dev" op_error)" = merge/done/0 ] ||
 	ksft_fail "sysfs says $(vt_sysfs "$dev" op)/$(vt_sysfs "$dev" op_state)/$(vt_sysfs "$dev" op_error)"
 echo "merge passes: $(vt_sysfs "$dev" op_passes), bytes $(vt_sysfs "$dev" op_done)/$(vt_sysfs "$dev" op_total)"
-fio "${fiojob[@]}" --verify_only > fio.out 2>&1 || { cat fio.out; ksft_fail "fio verify after the merge"; }
+vo_fio_verify "the merge"
 # what fio wrote joins the expectation; the rest must be untouched
 dd if="$dev" of=expect.raw bs=1M skip=40 seek=40 count=16 conv=notrunc status=none
 vo_same "$dev" "after the merge"

@@ -38,18 +38,13 @@ vo_put "$dev" 0 $((8 * M))
 vo_put "$dev" $((20 * M)) $((6 * M))
 vo_put "$dev" $((31 * M + 4096)) 8192
 vo_same "$dev" "before the move"
-fiojob=(--name=w --filename="$dev" --offset=$((32 * M)) --size=$((12 * M))
-	--bs=64k --rw=randwrite --verify=crc32c --direct=1 --ioengine=libaio
-	--iodepth=4 --randrepeat=1 --rate=4m)
-fio "${fiojob[@]}" --do_verify=0 > fio.out 2>&1 &
-fiopid=$!
-sleep 1
+vo_fio_start "$dev" $((32 * M)) $((12 * M))
 vo_op "$dev" move dyn2.vhd
-wait $fiopid || { cat fio.out; ksft_fail "fio writes during the move failed"; }
+vo_fio_wait "the move"
 mv_done "$dev" dyn2.vhd 1
 [ "$(vt_sysfs "$dev" type)" = dynamic ] || ksft_fail "type $(vt_sysfs "$dev" type) after the move"
 echo "move passes: $(vt_sysfs "$dev" op_passes), bytes $(vt_sysfs "$dev" op_done)/$(vt_sysfs "$dev" op_total) (${SECONDS}s)"
-fio "${fiojob[@]}" --verify_only > fio.out 2>&1 || { cat fio.out; ksft_fail "fio verify after the move"; }
+vo_fio_verify "the move"
 dd if="$dev" of=expect.raw bs=1M skip=32 seek=32 count=12 conv=notrunc status=none
 vo_same "$dev" "after the move"
 old=$(vt_sha dyn.vhd)
