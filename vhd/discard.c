@@ -135,6 +135,5 @@ out:
 		vhd_warn(vhd, "%s of %u sectors at %llu in %s failed: error %d",
 			 zeroes ? "write-zeroes" : "discard", total, start,
 			 l->path, err);
-	vhd_op_mark(vhd, start, total);
 	return err;
 }

@@ -30,9 +30,6 @@ struct vhd_sub {
 	 * calls file_accessed(iocb->ki_filp)), as loop's cmd->ref handles.
 	 */
 	atomic_t ref;
-	/* a write: its virtual sectors, for an online operation's tracking */
-	u64 vsector;
-	u32 vcount;
 	/* a write of sectors not yet marked in the block's bitmap */
 	u32 mark_blk;
 	u32 mark_first;
@@ -57,6 +54,12 @@ static void vhd_cmd_put(struct vhd_cmd *cmd)
 
 	if (!atomic_dec_and_test(&cmd->ref))
 		return;
+	/*
+	 * Writes, discards: once per request, after all its data, so that an
+	 * online operation's copy that missed it runs again.
+	 */
+	if (op_is_write(req_op(rq)))
+		vhd_op_mark(cmd->vhd, blk_rq_pos(rq), blk_rq_sectors(rq));
 	kfree(cmd->bvec_alloc);
 	cmd->bvec_alloc = NULL;
 	if (likely(!blk_should_fake_timeout(rq->q)))
@@ -88,13 +91,9 @@ static void vhd_sub_put(struct vhd_sub *sub)
 		vhd_warn(cmd->vhd, "I/O error %d on %s at offset %llu", err,
 			 sub->layer->path, sub->iocb.ki_pos);
 		vhd_cmd_error(cmd, err);
-	} else {
-		if (sub->mark_count)
-			vhd_mark_written(sub->layer, sub->mark_blk,
-					 sub->mark_first, sub->mark_count);
-		/* after the data: a copy that misses it runs again */
-		if (sub->vcount)
-			vhd_op_mark(cmd->vhd, sub->vsector, sub->vcount);
+	} else if (sub->mark_count) {
+		vhd_mark_written(sub->layer, sub->mark_blk, sub->mark_first,
+				 sub->mark_count);
 	}
 	kfree(sub);
 	vhd_cmd_put(cmd);
@@ -132,8 +131,7 @@ static void vhd_zero(struct vhd_map *m, size_t off, u32 sectors)
 }
 
 static void vhd_sub_io(struct vhd_map *m, struct vhd_layer *l, u64 pos,
-		       size_t off, u32 sectors, u32 blk, u32 first, u32 count,
-		       u64 vsector)
+		       size_t off, u32 sectors, u32 blk, u32 first, u32 count)
 {
 	struct vhd_cmd *cmd = m->cmd;
 	struct vhd_sub *sub;
@@ -151,8 +149,6 @@ static void vhd_sub_io(struct vhd_map *m, struct vhd_layer *l, u64 pos,
 	sub->mark_blk = blk;
 	sub->mark_first = first;
 	sub->mark_count = count;
-	sub->vsector = vsector;
-	sub->vcount = m->dir == ITER_SOURCE ? sectors : 0;
 	sub->iocb = (struct kiocb) {
 		.ki_filp = l->file,
 		.ki_pos = pos,
@@ -194,8 +190,7 @@ static void vhd_map_read(struct vhd_map *m, int level, u64 sector, u32 nr,
 			nr = n;
 		}
 		if (l->type == VHD_TYPE_FIXED) {
-			vhd_sub_io(m, l, sector << SECTOR_SHIFT, off, nr, 0, 0, 0,
-				   0);
+			vhd_sub_io(m, l, sector << SECTOR_SHIFT, off, nr, 0, 0, 0);
 			return;
 		}
 
@@ -218,7 +213,7 @@ static void vhd_map_read(struct vhd_map *m, int level, u64 sector, u32 nr,
 					vhd_sub_io(m, l,
 						   vhd_block_data_off(&l->hdr, entry) +
 						   ((u64)pos << SECTOR_SHIFT),
-						   o, run, 0, 0, 0, 0);
+						   o, run, 0, 0, 0);
 				else if (l->type == VHD_TYPE_DIFF)
 					vhd_map_read(m, level + 1,
 						     sector + pos - in, run, o);
@@ -243,8 +238,7 @@ static void vhd_map_write(struct vhd_map *m, u64 sector, u32 nr)
 	int err;
 
 	if (l->type == VHD_TYPE_FIXED) {
-		vhd_sub_io(m, l, sector << SECTOR_SHIFT, 0, nr, 0, 0, 0,
-			   sector);
+		vhd_sub_io(m, l, sector << SECTOR_SHIFT, 0, nr, 0, 0, 0);
 		return;
 	}
 
@@ -269,7 +263,7 @@ static void vhd_map_write(struct vhd_map *m, u64 sector, u32 nr)
 		marked = vhd_bitmap_all(bm, in, n, true);
 		vhd_sub_io(m, l, vhd_block_data_off(&l->hdr, entry) +
 			   ((u64)in << SECTOR_SHIFT), off, n, blk, in,
-			   marked ? 0 : n, sector);
+			   marked ? 0 : n);
 		sector += n;
 		nr -= n;
 		off += (size_t)n << SECTOR_SHIFT;

@@ -76,7 +76,8 @@ bool vhd_op_cancelled(struct vhd_device *vhd)
 /*
  * Track writes in units of 2^@unit_shift sectors from now on. The queue is
  * frozen while the map appears, so every write either completed before
- * (the copy that follows sees it) or marks its units.
+ * (the copy that follows sees it) or marks its units when its request
+ * completes (vhd_cmd_put()).
  */
 int vhd_op_track(struct vhd_device *vhd, u32 unit_shift)
 {
