@@ -4,7 +4,8 @@
 # Host tests of the format library and the vhd tool (`make -C tools test`):
 # unit tests, creation, interop with qemu-img and libvhdi, the fixtures of
 # ../shared/fixtures, the malformed-image suite, round trips, differencing
-# chains, check/repair, and a bounded libFuzzer run.
+# chains, check/repair, vmqctl over a fake sysfs tree, and a bounded
+# libFuzzer run.
 # One "PASS: name", "FAIL: name: why" or "SKIP: name: why" line per test,
 # then "N passed, N failed, N skipped"; exit 1 on any failure.
 set -uo pipefail
@@ -500,6 +501,8 @@ t chain t_chain
 t check-repair t_check_repair
 # Offline merge, resize, compact, set-uuid, snapshots, crash cuts.
 . "$here/ops.sh"
+# vmqctl show/queues/stats/set against a fake sysfs (VMQCTL_SYSFS).
+. "$here/vmqctl.sh"
 t fuzz t_fuzz
 
 echo "$pass passed, $fail failed, $skip skipped"
