@@ -15,6 +15,7 @@ PKGS=(
 	libvhdi-utils fuse3 uuid-dev libsmartcols-dev pkg-config
 	clang libclang-rt-14-dev llvm
 	rsync perl python3
+	iproute2 ethtool iperf3 iputils-ping tcpdump netsniff-ng
 )
 
 CACHE=${VHD_CACHE:-/var/cache/vhdsuite}
