@@ -46,6 +46,7 @@ static void vmq_fdb_count(struct vmq_switch *sw, struct vmq_fdb *f, int d)
 static void vmq_fdb_unlink(struct vmq_switch *sw, struct vmq_fdb *f)
 {
 	vmq_fdb_count(sw, f, -1);
+	f->dead = true;
 	hlist_del_rcu(&f->node);
 	kfree_rcu(f, rcu);
 }
@@ -63,6 +64,7 @@ static bool vmq_fdb_full(struct vmq_switch *sw, struct vmq_port *p)
 void vmq_fdb_learn(struct vmq_switch *sw, struct vmq_port *p,
 		   const u8 *addr, u16 vid)
 {
+	unsigned long now = jiffies;
 	struct vmq_fdb *f;
 
 	f = vmq_fdb_find(sw, addr, vid);
@@ -71,15 +73,15 @@ void vmq_fdb_learn(struct vmq_switch *sw, struct vmq_port *p,
 		    !f->is_static) {
 			/* A MAC move (a migrated VM's gratuitous ARP). */
 			spin_lock(&sw->fdb_lock);
-			if (!hlist_unhashed(&f->node) && !f->is_static) {
+			if (!f->dead && !f->is_static) {
 				vmq_fdb_count(sw, f, -1);
 				rcu_assign_pointer(f->port, p);
 				vmq_fdb_count(sw, f, 1);
 			}
 			spin_unlock(&sw->fdb_lock);
 		}
-		if (READ_ONCE(f->updated) != jiffies)
-			WRITE_ONCE(f->updated, jiffies);
+		if (READ_ONCE(f->updated) != now)
+			WRITE_ONCE(f->updated, now);
 		return;
 	}
 

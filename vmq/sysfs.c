@@ -91,6 +91,7 @@ static int ageing_time_set(struct vmq_switch *sw, const char *buf)
 	vmq_fdb_gc_kick(sw);
 	return 0;
 }
+
 VMQ_SW_RW(ageing_time, "%lu", READ_ONCE(sw->ageing) / HZ);
 
 static int max_learned_set(struct vmq_switch *sw, const char *buf)
@@ -102,6 +103,7 @@ static int max_learned_set(struct vmq_switch *sw, const char *buf)
 		WRITE_ONCE(sw->max_learned, v);
 	return err;
 }
+
 VMQ_SW_RW(max_learned, "%u", READ_ONCE(sw->max_learned));
 VMQ_SW_RO(learned, "%d", atomic_read(&sw->learned));
 VMQ_SW_RO(learn_dropped, "%lld", atomic64_read(&sw->learn_dropped));
@@ -119,6 +121,7 @@ static ssize_t flush_store(struct device *d, struct device_attribute *da,
 	vmq_fdb_flush(sw, NULL, false);
 	return len;
 }
+
 static struct vmq_sw_attr vmq_sw_flush = {
 	.dattr = __ATTR_WO(flush),
 };
@@ -134,6 +137,7 @@ static int max_queues_set(struct vmq_switch *sw, const char *buf)
 	vmq_queues_rebalance(sw);
 	return 0;
 }
+
 VMQ_SW_RW(max_queues, "%u", sw->max_queues);
 VMQ_SW_RO(queues_used, "%u", sw->queues_used);
 
@@ -150,6 +154,7 @@ static int dynamic_set(struct vmq_switch *sw, const char *buf)
 		vmq_queue_place(p);
 	return 0;
 }
+
 VMQ_SW_RW(dynamic, "%d", READ_ONCE(sw->dynamic));
 
 static int home_cpu_set(struct vmq_switch *sw, const char *buf)
@@ -167,6 +172,7 @@ static int home_cpu_set(struct vmq_switch *sw, const char *buf)
 		vmq_queue_place(p);
 	return 0;
 }
+
 VMQ_SW_RW(home_cpu, "%d", READ_ONCE(sw->home_cpu));
 
 static int cpus_set(struct vmq_switch *sw, const char *buf)
@@ -189,6 +195,7 @@ static ssize_t cpus_show(struct device *d, struct device_attribute *da,
 {
 	return sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(&vmq_dev_sw(d)->cpus));
 }
+
 static struct vmq_sw_attr vmq_sw_cpus = {
 	.dattr = __ATTR(cpus, 0644, cpus_show, vmq_sw_store),
 	.store = cpus_set,
@@ -203,6 +210,7 @@ static int spread_pps_set(struct vmq_switch *sw, const char *buf)
 		WRITE_ONCE(sw->spread_pps, v);
 	return err;
 }
+
 VMQ_SW_RW(spread_pps, "%u", READ_ONCE(sw->spread_pps));
 
 static int coalesce_pps_set(struct vmq_switch *sw, const char *buf)
@@ -214,6 +222,7 @@ static int coalesce_pps_set(struct vmq_switch *sw, const char *buf)
 		WRITE_ONCE(sw->coalesce_pps, v);
 	return err;
 }
+
 VMQ_SW_RW(coalesce_pps, "%u", READ_ONCE(sw->coalesce_pps));
 VMQ_SW_RO(hw_offload, "%s", sw->hw_ntuple ? "ntuple" : "none");
 
@@ -229,6 +238,7 @@ static ssize_t uplink_show(struct device *d, struct device_attribute *da,
 	rtnl_unlock();
 	return n;
 }
+
 static struct vmq_sw_attr vmq_sw_uplink = {
 	.dattr = __ATTR_RO(uplink),
 };
@@ -342,6 +352,7 @@ static int role_pset(struct vmq_port *p, const char *buf)
 
 	return i < 0 ? i : vmq_port_set_role(p, i);
 }
+
 VMQ_PORT_RW(role, "%s", vmq_roles[READ_ONCE(p->role)]);
 
 static int mac_pset(struct vmq_port *p, const char *buf)
@@ -362,6 +373,7 @@ static ssize_t mac_pshow(struct vmq_port *p, char *buf, int idx)
 	spin_unlock_bh(&p->mac_lock);
 	return sysfs_emit(buf, "%pM\n", mac);
 }
+
 static struct vmq_port_attr vmq_port_mac = {
 	.attr = { .name = "mac", .mode = 0644 },
 	.show = mac_pshow,
@@ -377,6 +389,7 @@ static int mac_guard_pset(struct vmq_port *p, const char *buf)
 		WRITE_ONCE(p->mac_guard, v);
 	return err;
 }
+
 VMQ_PORT_RW(mac_guard, "%d", READ_ONCE(p->mac_guard));
 
 static int vlan_mode_pset(struct vmq_port *p, const char *buf)
@@ -391,6 +404,7 @@ static int vlan_mode_pset(struct vmq_port *p, const char *buf)
 	vmq_hw_rules_sync(p->sw);
 	return 0;
 }
+
 VMQ_PORT_RW(vlan_mode, "%s", vmq_vlan_modes[READ_ONCE(p->vlan_mode)]);
 
 static int pvid_pset(struct vmq_port *p, const char *buf)
@@ -404,6 +418,7 @@ static int pvid_pset(struct vmq_port *p, const char *buf)
 		return -EINVAL;
 	return vmq_port_set_pvid(p, v);
 }
+
 VMQ_PORT_RW(pvid, "%u", READ_ONCE(p->pvid));
 
 static int trunk_vids_pset(struct vmq_port *p, const char *buf)
@@ -422,6 +437,7 @@ static int trunk_vids_pset(struct vmq_port *p, const char *buf)
 	bitmap_free(bits);
 	return err;
 }
+
 VMQ_PORT_RW(trunk_vids, "%*pbl", VLAN_N_VID, p->trunk);
 
 static int max_learned_pset(struct vmq_port *p, const char *buf)
@@ -433,6 +449,7 @@ static int max_learned_pset(struct vmq_port *p, const char *buf)
 		WRITE_ONCE(p->max_learned, v);
 	return err;
 }
+
 VMQ_PORT_RW(max_learned, "%u", READ_ONCE(p->max_learned));
 VMQ_PORT_RO(learned, "%d", atomic_read(&p->learned));
 
@@ -448,6 +465,7 @@ static int storm_pps_pset(struct vmq_port *p, const char *buf)
 	WRITE_ONCE(p->storm_pps, v);
 	return 0;
 }
+
 VMQ_PORT_RW(storm_pps, "%u", READ_ONCE(p->storm_pps));
 
 static int max_rate_kbps_pset(struct vmq_port *p, const char *buf)
@@ -464,6 +482,7 @@ static int max_rate_kbps_pset(struct vmq_port *p, const char *buf)
 	WRITE_ONCE(p->max_rate_kbps, v);
 	return 0;
 }
+
 VMQ_PORT_RW(max_rate_kbps, "%u", READ_ONCE(p->max_rate_kbps));
 
 static int mirror_pset(struct vmq_port *p, const char *buf)
@@ -475,6 +494,7 @@ static int mirror_pset(struct vmq_port *p, const char *buf)
 		WRITE_ONCE(p->mirror, v);
 	return err;
 }
+
 VMQ_PORT_RW(mirror, "%d", READ_ONCE(p->mirror));
 
 static int monitor_pset(struct vmq_port *p, const char *buf)
@@ -491,6 +511,7 @@ static int monitor_pset(struct vmq_port *p, const char *buf)
 		RCU_INIT_POINTER(sw->monitor, NULL);
 	return 0;
 }
+
 VMQ_PORT_RW(monitor, "%d", rcu_access_pointer(p->sw->monitor) == p);
 
 static int weight_pset(struct vmq_port *p, const char *buf)
@@ -506,6 +527,7 @@ static int weight_pset(struct vmq_port *p, const char *buf)
 	vmq_queues_rebalance(p->sw);
 	return 0;
 }
+
 VMQ_PORT_RW(weight, "%u", READ_ONCE(p->weight));
 
 static int queue_cpu_pset(struct vmq_port *p, const char *buf)
@@ -521,6 +543,7 @@ static int queue_cpu_pset(struct vmq_port *p, const char *buf)
 	vmq_queue_place(p);
 	return 0;
 }
+
 VMQ_PORT_RW(queue_cpu, "%d", READ_ONCE(p->queue_cpu));
 
 static ssize_t queue_pshow(struct vmq_port *p, char *buf, int idx)
@@ -537,15 +560,18 @@ static ssize_t queue_pshow(struct vmq_port *p, char *buf, int idx)
 	rcu_read_unlock();
 	return sysfs_emit(buf, "%d\n", idx ? cpu : id);
 }
+
 static struct vmq_port_attr vmq_port_queue = {
 	.attr = { .name = "queue", .mode = 0444 },
 	.show = queue_pshow,
 };
+
 static struct vmq_port_attr vmq_port_cpu = {
 	.attr = { .name = "cpu", .mode = 0444 },
 	.show = queue_pshow,
 	.idx = 1,
 };
+
 VMQ_PORT_RO(hw_rule, "%d", READ_ONCE(p->hw_rule));
 
 static struct attribute *vmq_port_attrs[] = {

@@ -6,6 +6,7 @@
 #ifndef VMQ_H
 #define VMQ_H
 
+#include <linux/bits.h>
 #include <linux/netdevice.h>
 #include <linux/etherdevice.h>
 #include <linux/if_vlan.h>
@@ -17,7 +18,7 @@
 
 #define VMQ_MAX_MTU		9000
 #define VMQ_FDB_BITS		10
-#define VMQ_FDB_SIZE		(1U << VMQ_FDB_BITS)
+#define VMQ_FDB_SIZE		BIT(VMQ_FDB_BITS)
 #define VMQ_MAX_QUEUES		64
 #define VMQ_QUEUE_LEN		1024
 #define VMQ_DVMQ_MS		200
@@ -130,6 +131,7 @@ struct vmq_fdb {
 	u8 addr[ETH_ALEN];
 	u16 vid;
 	bool is_static;
+	bool dead;			/* unlinked, under fdb_lock */
 	struct vmq_port __rcu *port;	/* NULL: the switch device itself */
 	unsigned long updated;		/* jiffies, READ_ONCE */
 };
