@@ -4,7 +4,8 @@
 # ext4 on it, a differencing snapshot on top, and the chain as vhd sees it;
 # then, with the file system mounted and written: an online merge of the
 # snapshot into its base, an online grow, a live move to a new file; and
-# a dynamic-memory balloon inflated and deflated on synbus.
+# a dynamic-memory balloon inflated and deflated on synbus; two VMs pinging
+# through a vmq switch, each port served by its own VMQ queue.
 . "$SRC/selftests/lib.sh"
 set -e
 run() {
@@ -109,4 +110,25 @@ for _ in $(seq 300); do
 done
 grep MemTotal /proc/meminfo
 run rmmod dynmem_host dynmem synbus_loop synbus
+echo "--- vmq: a virtual switch with one VMQ queue per VM port"
+modprobe veth
+run insmod "$SRC/vmq/vmq.ko"
+run ip link add sw0 type vmq
+for i in 1 2; do
+	ip netns add vm$i
+	ip link add p$i type veth peer name eth0 netns vm$i
+	ip -n vm$i addr add 10.9.0.$i/24 dev eth0
+	ip -n vm$i link set eth0 up
+	ip link set p$i master sw0
+	ip link set p$i up
+done
+ip link set sw0 up
+echo $(($(nproc) - 1)) > /sys/class/net/p2/vmq_port/queue_cpu
+run ip netns exec vm1 ping -c 20 -i 0.05 -q 10.9.0.2
+run bridge fdb show dev sw0
+run "$SRC/tools/bin/vmqctl" queues sw0
+run ip link del sw0
+ip netns del vm1
+ip netns del vm2
+run rmmod vmq
 ksft_pass "demo done"
