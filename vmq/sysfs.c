@@ -472,7 +472,7 @@ static int max_rate_kbps_pset(struct vmq_port *p, const char *buf)
 {
 	u64 rate;
 	u32 v;
-	int err = vmq_parse_u32(buf, 400000000, &v);
+	int err = vmq_parse_u32(buf, 100000000, &v);	/* 100 Gbit/s */
 
 	if (err)
 		return err;

@@ -66,7 +66,7 @@ struct vmq_stats_sum {
 struct vmq_tb {
 	spinlock_t lock;	/* tokens and stamp */
 	u64 rate;		/* tokens per second, 0 = off */
-	u64 burst;
+	u64 burst;		/* in 1e-9 tokens, as tokens */
 	u64 tokens;
 	u64 stamp;		/* ns */
 };
