@@ -270,7 +270,7 @@ static void vmq_move(struct vmq_port *p, struct vmq_queue *q, int cpu,
 
 /*
  * Dynamic VMQ, every 200 ms: measure each queue's packet rate; bring a
- * quiet queue back to the home CPU; move one queue off a CPU whose load
+ * queue quiet (under coalesce_pps) for a second back to the home CPU; move one queue off a CPU whose load
  * passed spread_pps to the least loaded CPU, when that evens things out.
  */
 static void vmq_dvmq(struct work_struct *work)
@@ -310,7 +310,9 @@ static void vmq_dvmq(struct work_struct *work)
 		if (!q || READ_ONCE(p->queue_cpu) >= 0)
 			continue;
 		cpu = READ_ONCE(q->cpu);
-		if (cpu != home && q->pps < coalesce &&
+		/* Quiet for a whole second, not one short lull. */
+		q->quiet = q->pps < coalesce ? q->quiet + 1 : 0;
+		if (cpu != home && q->quiet >= VMQ_DVMQ_QUIET &&
 		    load[home] + q->pps < spread)
 			vmq_move(p, q, home, load);
 	}

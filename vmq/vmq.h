@@ -22,6 +22,7 @@
 #define VMQ_MAX_QUEUES		64
 #define VMQ_QUEUE_LEN		1024
 #define VMQ_DVMQ_MS		200
+#define VMQ_DVMQ_QUIET		5	/* periods before coalescing */
 #define VMQ_LOCAL_PVID		1
 
 enum vmq_role {
@@ -87,6 +88,7 @@ struct vmq_queue {
 	/* dynamic VMQ's view, only touched by its work */
 	u64 last_packets;
 	u64 pps;
+	unsigned int quiet;	/* periods in a row under coalesce_pps */
 };
 
 struct vmq_port {
