@@ -16,6 +16,9 @@ PKGS=(
 	clang libclang-rt-14-dev llvm
 	rsync perl python3
 	iproute2 ethtool iperf3 iputils-ping tcpdump netsniff-ng
+	# selftests/cluster: the switch, dm tables, readelf for the PVH boot,
+	# and the dlm_controld + corosync path of dlm_controld.sh
+	vde2 dmsetup binutils dlm-controld corosync
 )
 
 CACHE=${VHD_CACHE:-/var/cache/vhdsuite}

@@ -6,7 +6,8 @@
 #
 # SELECTION is a module folder ("vhd") or one test ("vhd/smoke_attach.sh");
 # none means every folder with a TESTS file except harness/ (whose tests
-# are meant to fail) and demo/ (the README's main job). A path such as
+# are meant to fail), demo/ (the README's main job) and cluster/ (several
+# guests each: selftests/cluster/run.sh). A path such as
 # bench/vhd/guest.sh runs that script in the guest like a test (timeout
 # VHD_TIMEOUT, default 1800 s). Environment overrides:
 #   VHD_KERNEL		kernel image (default: newest /boot/vmlinuz-*)
@@ -40,7 +41,7 @@ sel=("$@")
 if [ ${#sel[@]} -eq 0 ]; then
 	for f in selftests/*/TESTS; do
 		m=$(basename "$(dirname "$f")")
-		case "$m" in harness|demo) ;; *) sel+=("$m") ;; esac
+		case "$m" in harness|demo|cluster) ;; *) sel+=("$m") ;; esac
 	done
 fi
 plan=$out/results/plan
@@ -55,6 +56,7 @@ for s in "${sel[@]}"; do
 	m=${s%%/*}
 	t=
 	[ "$s" != "$m" ] && t=${s#*/}
+	[ "$m" = cluster ] && { echo "run.sh: cluster tests run with selftests/cluster/run.sh" >&2; exit 2; }
 	list=selftests/$m/TESTS
 	[ -f "$list" ] || { echo "run.sh: no $list" >&2; exit 2; }
 	found=0
