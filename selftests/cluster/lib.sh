@@ -161,3 +161,72 @@ on_nodes() {
 	done
 	return $rc
 }
+
+# --- DLM -------------------------------------------------------------------
+
+CL_CLUSTER_NAME=vhdsuite
+
+# dlm_ctl_start [NODES...]: start our controller (dlm-ctl.py) on every live
+# node (or NODES) and wait until each sees all of them alive.
+dlm_ctl_start() {
+	local nodes=${*:-$(live_nodes)} all want
+	all=$(seq -s, 1 "$CL_NODES")
+	want=$(echo $nodes | tr ' ' ,)
+	on_nodes "$nodes" "modprobe dlm || exit 1
+		setsid /usr/bin/python3 \$SRC/selftests/cluster/dlm-ctl.py \
+			--node \$NODE --nodes $all --cluster $CL_CLUSTER_NAME \
+			> /run/node/dlm-ctl.log 2>&1 < /dev/null &
+		end=\$((SECONDS + 40))
+		until grep -qx 'live $want' /run/dlm-ctl.status 2>/dev/null; do
+			[ \$SECONDS -lt \$end ] || { cat /run/dlm-ctl.status; exit 1; }
+			sleep 0.1
+		done" || {
+		echo "dlm_ctl_start: not every node sees nodes $want alive"
+		return 1
+	}
+}
+
+# ctl_status N: node N's controller view (dlm-ctl.py status).
+ctl_status() {
+	node_run "$1" "cat /run/dlm-ctl.status"
+}
+
+# probe_load [NODES...]: insmod dlm_probe.ko on each node.
+probe_load() {
+	on_nodes "${*:-$(live_nodes)}" "[ -d /sys/module/dlm_probe ] ||
+		insmod \$KMOD_ROOT/selftests/cluster/dlm_probe.ko cluster=$CL_CLUSTER_NAME"
+}
+
+# probe_get N ATTR: node N's /sys/kernel/dlm_probe/ATTR.
+probe_get() {
+	node_run "$1" "cat /sys/kernel/dlm_probe/$2"
+}
+
+# probe_dump N: every probe attribute of node N, one "name=value" a line.
+probe_dump() {
+	node_run "$1" 'cd /sys/kernel/dlm_probe &&
+		for f in *; do v=$(cat $f 2>/dev/null) && echo "$f=$v"; done'
+}
+
+# probe_read N: read every probe attribute of node N into the array P.
+probe_read() {
+	local k v
+	declare -gA P=()
+	while IFS== read -r k v; do
+		P[$k]=$v
+	done < <(probe_dump "$1")
+}
+
+# probe_holders NODES...: the nodes among NODES that hold "coord" (asked
+# in parallel).
+probe_holders() {
+	local n i=0 ids=() out=()
+	for n in "$@"; do
+		ids+=("$(node_bg "$n" 'cat /sys/kernel/dlm_probe/holder')")
+	done
+	for n in "$@"; do
+		[ "$(node_wait -t 20 "$n" "${ids[$i]}" 2>/dev/null)" = 1 ] && out+=($n)
+		i=$((i + 1))
+	done
+	echo "${out[*]}"
+}

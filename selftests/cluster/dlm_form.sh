@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Our controller (dlm-ctl.py) forms a lockspace on every node; dlm_probe on
+# each joins it at once; exactly one node holds "coord" in EX with epoch 1.
+# When it yields, another node gets it, reads epoch 1 from the lock value
+# block (written by the first holder) and writes 2. A clean leave is no
+# failure: nobody sees recover_slot.
+. "$SRC/selftests/cluster/lib.sh"
+LS=csvtest
+all=$(seq 1 "$CL_NODES")
+
+dlm_ctl_start || ksft_fail "controller did not start"
+probe_load || ksft_fail "insmod dlm_probe failed"
+t0=$SECONDS
+on_nodes "$all" "echo $LS > /sys/kernel/dlm_probe/join" || ksft_fail "join failed"
+cl_log "all $CL_NODES joined in $((SECONDS - t0))s"
+for n in $all; do
+	node_wait_for $n 20 "[ \"\$(cat /sys/kernel/dlm_probe/members)\" = \"$(echo $all)\" ]" ||
+		ksft_fail "node $n: members '$(probe_get $n members)', want '$(echo $all)'"
+	probe_read $n
+	[ "${P[nodeid]}" = $n ] || ksft_fail "node $n: nodeid ${P[nodeid]}"
+	[ "${P[ops_result]}" = 0 ] || ksft_fail "node $n: no recovery callbacks"
+	[ "${P[lockspace]}" = $LS ] || ksft_fail "node $n: lockspace '${P[lockspace]}'"
+	ctl_status $n | grep -q "^ls $LS member $(echo $all | tr ' ' ,) started$" ||
+		ksft_fail "node $n: controller does not show $LS started on all"
+done
+
+holders() { probe_holders $all; }
+one_holder() { h=$(holders); [ -n "$h" ] && [ "${h/ /}" = "$h" ]; }
+wait_for 20 one_holder || ksft_fail "holders: '$(holders)'"
+h1=$h
+probe_read $h1
+e1=${P[epoch]}
+cl_log "node $h1 holds coord, epoch $e1 (value was ${P[lvb_epoch]})"
+[ "$e1" = 1 ] || ksft_fail "first holder's epoch $e1, want 1"
+[ "${P[lvb_epoch]}" = 0 ] || ksft_fail "fresh value block not empty"
+# Every member gets the epoch copy (CR lock) refreshed.
+for n in $all; do
+	node_wait_for $n 15 "[ \$(cat /sys/kernel/dlm_probe/mirror) = $e1 ]" ||
+		ksft_fail "node $n: epoch copy $(probe_get $n mirror), want $e1"
+done
+
+node_run $h1 "echo 1 > /sys/kernel/dlm_probe/yield" || ksft_fail "yield failed"
+other() { h=$(holders); [ -n "$h" ] && [ "$h" != "$h1" ] && [ "${h/ /}" = "$h" ]; }
+wait_for 20 other || ksft_fail "nobody else took coord: holders '$(holders)'"
+h2=$h
+probe_read $h2
+cl_log "node $h2 holds coord after the yield: epoch ${P[epoch]}, value block: epoch ${P[lvb_epoch]} by node ${P[lvb_writer]}"
+[ "${P[lvb_epoch]}" = "$e1" ] || ksft_fail "node $h2 read epoch ${P[lvb_epoch]}, node $h1 wrote $e1"
+[ "${P[lvb_writer]}" = "$h1" ] || ksft_fail "value block writer ${P[lvb_writer]}, want $h1"
+[ "${P[lvb_invalid]}" = 0 ] || ksft_fail "value block marked not valid after a clean hand-over"
+[ "${P[epoch]}" = $((e1 + 1)) ] || ksft_fail "new epoch ${P[epoch]}, want $((e1 + 1))"
+[ "$(probe_get $h1 holder)" = 0 ] || ksft_fail "node $h1 still holds coord"
+
+# A clean leave of a non-holder: the others recover, no recover_slot.
+for n in $all; do
+	[ $n != $h2 ] && { quit=$n; break; }
+done
+node_run $quit "echo 1 > /sys/kernel/dlm_probe/leave" || ksft_fail "node $quit: leave failed"
+rest=$(for n in $all; do [ $n != $quit ] && echo $n; done | xargs)
+for n in $rest; do
+	node_wait_for $n 20 "[ \"\$(cat /sys/kernel/dlm_probe/members)\" = \"$rest\" ]" ||
+		ksft_fail "node $n: members '$(probe_get $n members)' after node $quit left"
+	[ -z "$(probe_get $n recover_slot)" ] || ksft_fail "node $n: recover_slot '$(probe_get $n recover_slot)' on a clean leave"
+done
+[ "$(holders)" = "$h2" ] || ksft_fail "holders after the leave: '$(holders)'"
+ksft_pass "lockspace on $CL_NODES nodes, one holder, value block handed over"
