@@ -13,6 +13,7 @@
 #   CLUSTER_MEM		MiB per node (default 640); each node has 1 vCPU
 #   CLUSTER_DISK_MB	size of the shared disk (default 256)
 #   CLUSTER_BOOT_TIMEOUT  seconds to wait for all nodes (default 120)
+#   CLUSTER_TESTS	another TESTS list (its tests beside it): selftest.sh
 #   VHD_KERNEL, VHD_KVER, VHD_KMOD_ROOT, VHD_OUT, VHD_NO_BUILD=1,
 #   VHD_SHOW_LOG=1, VHD_ACCEL=tcg, VHD_TIMEOUT_SCALE, VHD_APPEND: as for
 #   selftests/run.sh
@@ -47,6 +48,8 @@ for s in "$@"; do
 	*) sel+=("$s") ;;
 	esac
 done
+list=${CLUSTER_TESTS:-$here/TESTS}
+tdir=$(dirname "$list")
 plan=$out/plan
 : > "$plan"
 while read -r name opts; do
@@ -62,7 +65,7 @@ while read -r name opts; do
 		esac
 	done
 	echo "$name $((to * ${VHD_TIMEOUT_SCALE:-1})) $nn" >> "$plan"
-done < $here/TESTS
+done < "$list"
 for s in "${sel[@]}"; do
 	grep -q "^$s " "$plan" || { echo "run.sh: no test cluster/$s" >&2; exit 2; }
 done
@@ -215,7 +218,7 @@ while read -r name to nn; do
 	if [ -z "$why" ]; then
 		echo "# [$i] $name: $nn nodes up in ${boot}s" > "$d/log"
 		(CL_DIR=$d CL_NODES=$nn SRC=$top KMOD_ROOT=$kmod_root \
-			timeout -k 5 "$to" bash "$here/$name") >> "$d/log" 2>&1 < /dev/null
+			timeout -k 5 "$to" bash "$tdir/$name") >> "$d/log" 2>&1 < /dev/null
 		rc=$?
 	fi
 	t2=$(date +%s.%N)
