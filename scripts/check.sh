@@ -19,7 +19,7 @@ findings=0
 # the uapi headers and the test-only modules.
 mapfile -t files < <(git ls-files -- 'vhd/*.[ch]' 'vmbus/*.[ch]' \
 	'balloon/*.[ch]' 'vmq/*.[ch]' 'csv/*.[ch]' 'uapi/*.h' \
-	'selftests/harness/*.c' | grep -v '\.mod\.c$')
+	'selftests/harness/*.c' 'selftests/cluster/*.c' | grep -v '\.mod\.c$')
 
 echo "== W=1 + sparse (C=2) build against $KDIR"
 make -s -C "$KDIR" M="$top" W=1 C=2 \

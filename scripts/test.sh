@@ -6,7 +6,8 @@
 #   host              host (userspace) tests only (tools/, balloon/tests/)
 #   static            make check (W=1, sparse, checkpatch, kernel-doc) and
 #                     the dkms build, one test each
-#   harness           the harness self-test only
+#   harness           the self-tests of both harnesses only
+#   cluster[/TEST]    the multi-node selftests only (selftests/cluster/run.sh)
 #   MODULE[/TEST]     those QEMU selftests only
 # Ends with one line "N passed, N failed[, N skipped]"; exit 1 on failure.
 set -uo pipefail
@@ -79,12 +80,18 @@ case "$sel" in
 	;;
 esac
 case "$sel" in
-''|harness) one_test harness selftests/harness/selftest.sh ;;
+''|harness)
+	one_test harness selftests/harness/selftest.sh
+	one_test cluster-harness selftests/cluster/selftest.sh
+	;;
 esac
 case "$sel" in
-host|harness|static) ;;
+host|harness|static|cluster|cluster/*) ;;
 '') run_part qemu selftests/run.sh ;;
 *) run_part qemu selftests/run.sh "$sel" ;;
+esac
+case "$sel" in
+''|cluster|cluster/*) run_part cluster selftests/cluster/run.sh ${sel:+"$sel"} ;;
 esac
 
 if [ $skip -gt 0 ]; then
