@@ -18,16 +18,19 @@ pl_static_neigh
 [ "$(pl_p 1 max_rate_kbps)" = 0 ] || ksft_fail "max_rate_kbps defaults to $(pl_p 1 max_rate_kbps)"
 pl_ping 1 2 2 || ksft_fail "h1 cannot ping h2"
 
-# iperf FROM TO: one UDP run of $SECS s at 100 Mbit/s; prints the
-# receiver's average rate in Ethernet frame bits per second (iperf3 counts
-# UDP payload), the payload rate, the sender's rate, the datagrams lost,
-# and the median rate of the 100 ms slices hTO received (in frame bits),
-# which does not count the slices where a busy TCG host paused the sender.
+# iperf FROM TO [median]: one UDP run of $SECS s at 100 Mbit/s; prints
+# the receiver's average rate in Ethernet frame bits per second (iperf3
+# counts UDP payload), the payload rate, the sender's rate, the datagrams
+# sent and lost, and with "median" the median rate of the 100 ms slices
+# hTO received (in frame bits), which leaves out the slices where a busy
+# TCG host paused the sender (else 0).
 iperf() {
-	local from=$1 to=$2 cpid
-	pl_count_start cnt "$to" --time 60 --dst "$(pl_mac "$to")" \
-		--ipproto 17 --bucket-ms 100
-	cpid=$PL_PID
+	local from=$1 to=$2 cpid=
+	if [ "${3:-}" = median ]; then
+		pl_count_start cnt "$to" --time 60 --dst "$(pl_mac "$to")" \
+			--ipproto 17 --bucket-ms 100
+		cpid=$PL_PID
+	fi
 	ip netns exec "h$to" iperf3 -s -1 -p 5201 > srv.log 2>&1 &
 	local spid=$!
 	pl_until 10 "ip netns exec h$to ss -ltn | grep -q ':5201 '" ||
@@ -36,22 +39,27 @@ iperf() {
 		-t $SECS --json > cli.json 2> cli.err ||
 		pl_fail "iperf3 client failed: $(cat cli.err; tail -n 5 cli.json)"
 	wait "$spid"
-	pl_count_stop "$cpid"
 	python3 -c '
 import json, sys
 d = json.load(open("cli.json"))["end"]
 r, s = d["sum_received"], d["sum_sent"]
 f = (int(sys.argv[1]) + 42) / int(sys.argv[1])
-print("%.0f %.0f %.0f %d" % (r["bits_per_second"] * f, r["bits_per_second"],
-      s["bits_per_second"], r.get("lost_packets", 0)))' $LEN | tr '\n' ' '
-	pl_kv cnt median_bps
+print("%.0f %.0f %.0f %d %d" % (r["bits_per_second"] * f, r["bits_per_second"],
+      s["bits_per_second"], s.get("packets", 0), r.get("lost_packets", 0)))' $LEN |
+		tr '\n' ' '
+	if [ -n "$cpid" ]; then
+		pl_count_stop "$cpid"
+		pl_kv cnt median_bps
+	else
+		echo 0
+	fi
 }
 
 got=
 for kbps in 20000 5000; do
 	pl_pset 1 max_rate_kbps $kbps
 	d0=$(pl_st 1 drop_rate)
-	read -r l2 pay sent lostp med <<< "$(iperf 1 2)"
+	read -r l2 pay sent pkts lostp med <<< "$(iperf 1 2 median)"
 	d1=$(pl_st 1 drop_rate)
 	echo "max_rate_kbps=$kbps: h2 received $((l2 / 1000)) kbit/s on average in frames ($((pay / 1000)) kbit/s UDP payload), median of 100 ms slices $((med / 1000)) kbit/s; h1 sent $((sent / 1000)) kbit/s, drop_rate +$((d1 - d0)), iperf3 lost $lostp"
 	[ "$sent" -gt $((kbps * 1000 * 3 / 2)) ] ||
@@ -68,25 +76,27 @@ for kbps in 20000 5000; do
 	got="$got $kbps->$((med / 1000))"
 done
 
-# "clearly higher" than any limit above: 20% over 20000 (what a TCG guest
-# moves unlimited varies with the host's load, 30 to 100 Mbit/s)
-FREE=$((20000 * 1000 * 12 / 10))
+# Unlimited: nothing policed (drop_rate stays; a TCG receiver may still
+# lose datagrams itself) and more than a 20000 limit could pass (+10%).
+# What a TCG guest moves unlimited varies with the host's load, 25 to 100
+# Mbit/s.
+FREE=$((20000 * 1000 * 11 / 10))
+unlimited() {
+	[ "$l2" -gt $FREE ] || ksft_fail "$1: only $((l2 / 1000)) kbit/s"
+	[ "$d1" = "$d0" ] || ksft_fail "$1: h1's drop_rate grew by $((d1 - d0))"
+}
 
 # the limit is on what the port sends: h2 -> h1 goes at full speed
 d0=$(pl_st 1 drop_rate)
-read -r l2 pay sent lostp med <<< "$(iperf 2 1)"
+read -r l2 pay sent pkts lostp med <<< "$(iperf 2 1)"
 d1=$(pl_st 1 drop_rate)
-echo "towards the limited port: $((l2 / 1000)) kbit/s, h1's drop_rate +$((d1 - d0))"
-[ "$l2" -gt $FREE ] ||
-	ksft_fail "h2 -> h1 limited to $((l2 / 1000)) kbit/s by h1's max_rate_kbps"
-[ "$d1" = "$d0" ] || ksft_fail "h1's limit dropped $((d1 - d0)) frames of what h1 received"
+echo "towards the limited port: $((l2 / 1000)) kbit/s, $lostp of $pkts lost, h1's drop_rate +$((d1 - d0))"
+unlimited "h2 -> h1, towards h1's limit"
 
 pl_pset 1 max_rate_kbps 0
 d0=$(pl_st 1 drop_rate)
-read -r l2 pay sent lostp med <<< "$(iperf 1 2)"
+read -r l2 pay sent pkts lostp med <<< "$(iperf 1 2)"
 d1=$(pl_st 1 drop_rate)
-echo "max_rate_kbps=0: $((l2 / 1000)) kbit/s, drop_rate +$((d1 - d0))"
-[ "$l2" -gt $FREE ] ||
-	ksft_fail "max_rate_kbps=0: still only $((l2 / 1000)) kbit/s"
-[ "$d1" = "$d0" ] || ksft_fail "max_rate_kbps=0: drop_rate grew by $((d1 - d0))"
+echo "max_rate_kbps=0: $((l2 / 1000)) kbit/s, $lostp of $pkts lost, drop_rate +$((d1 - d0))"
+unlimited "max_rate_kbps=0"
 ksft_pass "max_rate_kbps held within 10% (kbit/s:$got), reverse direction and 0 unlimited"
