@@ -81,9 +81,9 @@ node_run 1 'dlm_tool status' | sed 's/^/#   /'
 
 probe_load || ksft_fail "insmod dlm_probe failed"
 on_nodes "$all" "echo $LS > /sys/kernel/dlm_probe/join" || ksft_fail "join failed"
+nodes_wait_for "$all" 20 "[ \"\$(cat /sys/kernel/dlm_probe/members)\" = \"$(echo $all)\" ]" ||
+	ksft_fail "not every node sees members '$(echo $all)'"
 for n in $all; do
-	node_wait_for $n 20 "[ \"\$(cat /sys/kernel/dlm_probe/members)\" = \"$(echo $all)\" ]" ||
-		ksft_fail "node $n: members '$(probe_get $n members)', want '$(echo $all)'"
 	probe_read $n
 	[ "${P[nodeid]}" = $n ] || ksft_fail "node $n: nodeid ${P[nodeid]}"
 	[ "${P[ops_result]}" = 0 ] || ksft_fail "node $n: no recovery callbacks (${P[ops_result]})"
@@ -96,10 +96,8 @@ wait_for 20 one_holder "$all" || ksft_fail "holders: '$(probe_holders $all)'"
 dead=$h
 epoch=$(probe_get $dead epoch)
 [ "$epoch" = 1 ] || ksft_fail "first holder's epoch $epoch"
-for n in $all; do
-	node_wait_for $n 15 "[ \$(cat /sys/kernel/dlm_probe/mirror) = $epoch ]" ||
-		ksft_fail "node $n: epoch copy $(probe_get $n mirror), want $epoch"
-done
+nodes_wait_for "$all" 15 "[ \$(cat /sys/kernel/dlm_probe/mirror) = $epoch ]" ||
+	ksft_fail "not every node's epoch copy is $epoch"
 cl_log "node $dead holds coord with epoch $epoch; killing it"
 
 survivors=$(for n in $all; do [ $n != $dead ] && echo $n; done | xargs)

@@ -16,10 +16,8 @@ wait_for 20 one_holder || ksft_fail "holders: '$(probe_holders $all)'"
 dead=$h
 epoch=$(probe_get $dead epoch)
 [ "$epoch" -ge 1 ] || ksft_fail "holder's epoch '$epoch'"
-for n in $all; do
-	node_wait_for $n 15 "[ \$(cat /sys/kernel/dlm_probe/mirror) = $epoch ]" ||
-		ksft_fail "node $n: epoch copy $(probe_get $n mirror), want $epoch"
-done
+nodes_wait_for "$all" 15 "[ \$(cat /sys/kernel/dlm_probe/mirror) = $epoch ]" ||
+	ksft_fail "not every node's epoch copy is $epoch"
 survivors=$(for n in $all; do [ $n != $dead ] && echo $n; done | xargs)
 cl_log "node $dead holds coord with epoch $epoch; killing it"
 
@@ -31,16 +29,16 @@ t1=$(date +%s.%N)
 cl_log "node $h holds coord $(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.1f", b - a }')s after the kill"
 probe_dump $h | sed 's/^/#   /'
 
+nodes_wait_for "$survivors" 10 "[ \"\$(cat /sys/kernel/dlm_probe/members)\" = \"$survivors\" ]" ||
+	ksft_fail "not every survivor sees members '$survivors'"
 for n in $survivors; do
-	node_wait_for $n 10 "[ \"\$(cat /sys/kernel/dlm_probe/members)\" = \"$survivors\" ]" ||
-		ksft_fail "node $n: members '$(probe_get $n members)', want '$survivors'"
 	probe_read $n
 	[[ " ${P[recover_slot]} " == *" $dead:"* ]] ||
 		ksft_fail "node $n: recover_slot '${P[recover_slot]}' does not name node $dead"
 	[ "${P[recover_prep]}" -ge 1 ] || ksft_fail "node $n: no recover_prep"
-	ctl_status $n | grep -qx "dead $dead" ||
-		ksft_fail "node $n: controller does not list node $dead dead"
 done
+on_nodes "$survivors" "grep -qx 'dead $dead' /run/dlm-ctl.status" ||
+	ksft_fail "not every survivor's controller lists node $dead dead"
 probe_read $h
 [ "${P[epoch]}" = $((epoch + 1)) ] ||
 	ksft_fail "new holder's epoch ${P[epoch]}, want $((epoch + 1))"
@@ -48,8 +46,6 @@ probe_read $h
 # (then marked not valid: its EX holder died), lost with it otherwise.
 lvb=${P[lvb_epoch]}
 [ "$lvb" = "$epoch" ] || [ "$lvb" = 0 ] || ksft_fail "new holder read epoch $lvb from the value block"
-for n in $survivors; do
-	node_wait_for $n 15 "[ \$(cat /sys/kernel/dlm_probe/mirror) = $((epoch + 1)) ]" ||
-		ksft_fail "node $n: epoch copy $(probe_get $n mirror), want $((epoch + 1))"
-done
+nodes_wait_for "$survivors" 15 "[ \$(cat /sys/kernel/dlm_probe/mirror) = $((epoch + 1)) ]" ||
+	ksft_fail "not every survivor's epoch copy is $((epoch + 1))"
 ksft_pass "node $dead died holding epoch $epoch; node $h took over with $((epoch + 1))"

@@ -14,15 +14,16 @@ probe_load || ksft_fail "insmod dlm_probe failed"
 t0=$SECONDS
 on_nodes "$all" "echo $LS > /sys/kernel/dlm_probe/join" || ksft_fail "join failed"
 cl_log "all $CL_NODES joined in $((SECONDS - t0))s"
+want=$(echo $all)
+nodes_wait_for "$all" 20 "[ \"\$(cat /sys/kernel/dlm_probe/members)\" = \"$want\" ]" ||
+	ksft_fail "not every node sees members '$want'"
+on_nodes "$all" "grep -qx 'ls $LS member ${want// /,} started' /run/dlm-ctl.status" ||
+	ksft_fail "not every controller shows $LS started on all"
 for n in $all; do
-	node_wait_for $n 20 "[ \"\$(cat /sys/kernel/dlm_probe/members)\" = \"$(echo $all)\" ]" ||
-		ksft_fail "node $n: members '$(probe_get $n members)', want '$(echo $all)'"
 	probe_read $n
 	[ "${P[nodeid]}" = $n ] || ksft_fail "node $n: nodeid ${P[nodeid]}"
 	[ "${P[ops_result]}" = 0 ] || ksft_fail "node $n: no recovery callbacks"
 	[ "${P[lockspace]}" = $LS ] || ksft_fail "node $n: lockspace '${P[lockspace]}'"
-	ctl_status $n | grep -q "^ls $LS member $(echo $all | tr ' ' ,) started$" ||
-		ksft_fail "node $n: controller does not show $LS started on all"
 done
 
 holders() { probe_holders $all; }
@@ -35,10 +36,8 @@ cl_log "node $h1 holds coord, epoch $e1 (value was ${P[lvb_epoch]})"
 [ "$e1" = 1 ] || ksft_fail "first holder's epoch $e1, want 1"
 [ "${P[lvb_epoch]}" = 0 ] || ksft_fail "fresh value block not empty"
 # Every member gets the epoch copy (CR lock) refreshed.
-for n in $all; do
-	node_wait_for $n 15 "[ \$(cat /sys/kernel/dlm_probe/mirror) = $e1 ]" ||
-		ksft_fail "node $n: epoch copy $(probe_get $n mirror), want $e1"
-done
+nodes_wait_for "$all" 15 "[ \$(cat /sys/kernel/dlm_probe/mirror) = $e1 ]" ||
+	ksft_fail "not every node's epoch copy is $e1"
 
 node_run $h1 "echo 1 > /sys/kernel/dlm_probe/yield" || ksft_fail "yield failed"
 other() { h=$(holders); [ -n "$h" ] && [ "$h" != "$h1" ] && [ "${h/ /}" = "$h" ]; }
@@ -58,10 +57,9 @@ for n in $all; do
 done
 node_run $quit "echo 1 > /sys/kernel/dlm_probe/leave" || ksft_fail "node $quit: leave failed"
 rest=$(for n in $all; do [ $n != $quit ] && echo $n; done | xargs)
-for n in $rest; do
-	node_wait_for $n 20 "[ \"\$(cat /sys/kernel/dlm_probe/members)\" = \"$rest\" ]" ||
-		ksft_fail "node $n: members '$(probe_get $n members)' after node $quit left"
-	[ -z "$(probe_get $n recover_slot)" ] || ksft_fail "node $n: recover_slot '$(probe_get $n recover_slot)' on a clean leave"
-done
+nodes_wait_for "$rest" 20 "[ \"\$(cat /sys/kernel/dlm_probe/members)\" = \"$rest\" ]" ||
+	ksft_fail "not every node sees members '$rest' after node $quit left"
+on_nodes "$rest" '[ -z "$(cat /sys/kernel/dlm_probe/recover_slot)" ]' ||
+	ksft_fail "recover_slot called on a clean leave"
 [ "$(holders)" = "$h2" ] || ksft_fail "holders after the leave: '$(holders)'"
 ksft_pass "lockspace on $CL_NODES nodes, one holder, value block handed over"

@@ -145,6 +145,19 @@ node_wait_for() {
 		done"
 }
 
+# nodes_wait_for "N..." SECS CODE: node_wait_for on several nodes in
+# parallel; fail when one of them times out.
+nodes_wait_for() {
+	local nodes=$1 to=$2
+	shift 2
+	on_nodes "$nodes" "end=\$((SECONDS + $to))
+		until { $*
+		}; do
+			[ \$SECONDS -lt \$end ] || exit 1
+			sleep 0.1
+		done"
+}
+
 # on_nodes "N..." CMD...: node_run CMD on each node in parallel; print each
 # output prefixed with "nodeN: "; fail when one fails.
 on_nodes() {
@@ -173,7 +186,7 @@ dlm_ctl_start() {
 	all=$(seq -s, 1 "$CL_NODES")
 	want=$(echo $nodes | tr ' ' ,)
 	on_nodes "$nodes" "modprobe dlm || exit 1
-		setsid /usr/bin/python3 \$SRC/selftests/cluster/dlm-ctl.py \
+		setsid /usr/bin/python3 -S \$SRC/selftests/cluster/dlm-ctl.py \
 			--node \$NODE --nodes $all --cluster $CL_CLUSTER_NAME \
 			> /run/node/dlm-ctl.log 2>&1 < /dev/null &
 		end=\$((SECONDS + 40))
@@ -204,15 +217,14 @@ probe_get() {
 
 # probe_dump N: every probe attribute of node N, one "name=value" a line.
 probe_dump() {
-	node_run "$1" 'cd /sys/kernel/dlm_probe &&
-		for f in *; do v=$(cat $f 2>/dev/null) && echo "$f=$v"; done'
+	node_run "$1" "grep -sH '' /sys/kernel/dlm_probe/* | sed 's|^/sys/kernel/dlm_probe/\([^:]*\):|\1=|'"
 }
 
 # probe_read N: read every probe attribute of node N into the array P.
 probe_read() {
 	local k v
 	declare -gA P=()
-	while IFS== read -r k v; do
+	while IFS="=" read -r k v; do
 		P[$k]=$v
 	done < <(probe_dump "$1")
 }
