@@ -234,6 +234,27 @@ void vmq_fdb_init(struct vmq_switch *sw)
 	queue_delayed_work(system_power_efficient_wq, &sw->gc_work, HZ);
 }
 
+/* The port named by "via" (NDA_IFINDEX), NULL without one. */
+static struct vmq_port *vmq_fdb_via(struct vmq_switch *sw, struct nlattr *tb[],
+				    struct netlink_ext_ack *extack)
+{
+	struct net_device *pdev;
+	struct vmq_port *p;
+
+	if (!tb[NDA_IFINDEX])
+		return NULL;
+	if (nla_len(tb[NDA_IFINDEX]) != sizeof(u32))
+		return ERR_PTR(-EINVAL);
+	pdev = __dev_get_by_index(dev_net(sw->dev),
+				  nla_get_u32(tb[NDA_IFINDEX]));
+	p = pdev ? vmq_port_rtnl(pdev) : NULL;
+	if (!p || p->sw != sw) {
+		NL_SET_ERR_MSG(extack, "vmq: 'via' device is not a port of this switch");
+		return ERR_PTR(-EINVAL);
+	}
+	return p;
+}
+
 /* "bridge fdb add MAC dev sw0 self [static|dynamic] [via PORT] [vlan N]" */
 int vmq_ndo_fdb_add(struct ndmsg *ndm, struct nlattr *tb[],
 		    struct net_device *dev, const unsigned char *addr,
@@ -251,19 +272,9 @@ int vmq_ndo_fdb_add(struct ndmsg *ndm, struct nlattr *tb[],
 		NL_SET_ERR_MSG(extack, "vmq: fdb address must be unicast and not zero");
 		return -EINVAL;
 	}
-	if (tb[NDA_IFINDEX]) {
-		struct net_device *pdev;
-
-		if (nla_len(tb[NDA_IFINDEX]) != sizeof(u32))
-			return -EINVAL;
-		pdev = __dev_get_by_index(dev_net(dev),
-					  nla_get_u32(tb[NDA_IFINDEX]));
-		p = pdev ? vmq_port_rtnl(pdev) : NULL;
-		if (!p || p->sw != sw) {
-			NL_SET_ERR_MSG(extack, "vmq: 'via' device is not a port of this switch");
-			return -EINVAL;
-		}
-	}
+	p = vmq_fdb_via(sw, tb, extack);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
 	if (vid >= VLAN_N_VID - 1)
 		return -EINVAL;
 	if (!vid)
@@ -279,13 +290,33 @@ int vmq_ndo_fdb_add(struct ndmsg *ndm, struct nlattr *tb[],
 			   (flags & NLM_F_EXCL) && !(flags & NLM_F_REPLACE));
 }
 
+/* With "via PORT", only the entry on that port goes. */
 int vmq_ndo_fdb_del(struct ndmsg *ndm, struct nlattr *tb[],
 		    struct net_device *dev, const unsigned char *addr,
 		    u16 vid, struct netlink_ext_ack *extack)
 {
+	struct vmq_switch *sw = netdev_priv(dev);
+	struct vmq_port *p;
+	struct vmq_fdb *f;
+
 	if (!netif_is_vmq(dev))
 		return -EOPNOTSUPP;
-	return vmq_fdb_remove(netdev_priv(dev), addr, vid, !vid);
+	p = vmq_fdb_via(sw, tb, extack);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	if (p) {
+		if (!vid)
+			vid = p->pvid ? : VMQ_LOCAL_PVID;
+		rcu_read_lock();
+		f = vmq_fdb_find(sw, addr, vid);
+		if (f && rcu_access_pointer(f->port) != p)
+			f = NULL;
+		rcu_read_unlock();
+		if (!f)
+			return -ENOENT;
+		return vmq_fdb_remove(sw, addr, vid, false);
+	}
+	return vmq_fdb_remove(sw, addr, vid, !vid);
 }
 
 static int vmq_fdb_fill(struct sk_buff *skb, struct vmq_switch *sw,

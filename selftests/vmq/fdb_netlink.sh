@@ -53,12 +53,10 @@ vmq_fdb_del $S2 vp_h3 vlan 20 2>/dev/null &&
 vmq_fdb_static $S2 vp_h3 10 || ksft_fail "failed del of $S2 vlan 20 removed the VLAN 10 entry"
 out=$(vmq_fdb_del $S3 vp_h2 2>&1) && ksft_fail "fdb del of missing $S3 succeeded"
 echo "del of a missing entry: $out"
-# "dev PORT master" names the entry's port: another port's entry is missing
-if [ "$VMQ_FDB" = master ]; then
-	vmq_fdb_del $S1 vp_h1 2>/dev/null &&
-		ksft_fail "bridge fdb del $S1 dev vp_h1 master succeeded (it is on vp_h2)"
-	vmq_fdb_static $S1 vp_h2 || ksft_fail "failed del on vp_h1 removed $S1 from vp_h2"
-fi
+# "via PORT" names the entry's port: another port's entry is missing
+vmq_fdb_del $S1 vp_h1 2>/dev/null &&
+	ksft_fail "bridge fdb del $S1 via vp_h1 succeeded (it is on vp_h2)"
+vmq_fdb_static $S1 vp_h2 || ksft_fail "failed del via vp_h1 removed $S1 from vp_h2"
 
 vmq_fdb_del $S2 vp_h3 vlan 10 || ksft_fail "fdb del $S2 on vp_h3 vlan 10"
 [ -z "$(vmq_fdb_port $S2 10)" ] || ksft_fail "$S2 still there after del: $(vmq_fdb)"

@@ -193,68 +193,45 @@ vmq_send() {
 	vmq_ns "$ns" "${VMQ_RAWSEND[@]}" "$@" || ksft_fail "rawsend in $ns: $*"
 }
 
-# The FDB over rtnetlink. VMQ_FDB=master (default) is the interface the
-# suite asserts: entries are "bridge fdb add|del MAC dev PORT master
-# [static] [vlan N]", listed by "bridge fdb show br SWITCH" and "bridge fdb
-# show dev PORT". VMQ_FDB=via (boot with VHD_APPEND=vhdsuite.vmq_fdb=via)
-# speaks "bridge fdb add|del MAC dev SWITCH self via PORT ...", listed by
-# "bridge fdb show dev SWITCH", instead.
-VMQ_FDB=master
-case " $(cat /proc/cmdline 2>/dev/null) " in
-*" vhdsuite.vmq_fdb=via "*) VMQ_FDB=via ;;
-esac
+# The FDB over rtnetlink: "bridge fdb add|del MAC dev SWITCH self via PORT
+# [static|dynamic] [vlan N]", listed by "bridge fdb show dev SWITCH" (the
+# bridge's "dev PORT master" form needs IFF_BRIDGE_PORT, which only the
+# bridge's own ports may carry: Documentation/vmq.rst).
 
 # vmq_fdb_add MAC PORT [static] [vlan N]...: add an entry (bridge's status)
 vmq_fdb_add() {
 	local mac=$1 port=$2
 	shift 2
-	if [ $VMQ_FDB = via ]; then
-		bridge fdb add "$mac" dev "$VMQ_SW" self via "$port" "$@"
-	else
-		bridge fdb add "$mac" dev "$port" master "$@"
-	fi
+	bridge fdb add "$mac" dev "$VMQ_SW" self via "$port" "$@"
 }
 
 # vmq_fdb_del MAC PORT [vlan N]: delete an entry (bridge's status)
 vmq_fdb_del() {
 	local mac=$1 port=$2
 	shift 2
-	if [ $VMQ_FDB = via ]; then
-		bridge fdb del "$mac" dev "$VMQ_SW" self via "$port" "$@"
-	else
-		bridge fdb del "$mac" dev "$port" master "$@"
-	fi
+	bridge fdb del "$mac" dev "$VMQ_SW" self via "$port" "$@"
 }
 
 # vmq_fdb_show_dev PORT: the switch's entries for PORT as bridge prints
-# them ("MAC ... vlan N ..."), not the port's own address lists
+# them ("MAC ... vlan N ...")
 vmq_fdb_show_dev() {
-	if [ $VMQ_FDB = via ]; then
-		bridge fdb show dev "$VMQ_SW" | grep " via $1 "
-	else
-		bridge fdb show dev "$1" | grep -vw self
-	fi
+	bridge fdb show dev "$VMQ_SW" | grep " via $1 "
 }
 
 # vmq_fdb_raw: the whole dump as bridge prints it
 vmq_fdb_raw() {
-	if [ $VMQ_FDB = via ]; then
-		bridge fdb show dev "$VMQ_SW"
-	else
-		bridge fdb show br "$VMQ_SW"
-	fi
+	bridge fdb show dev "$VMQ_SW"
 }
 
 # vmq_fdb: the switch's FDB as "MAC PORT VLAN STATE" lines (STATE learned,
 # static or permanent; PORT the switch itself for its local entries); the
 # devices' own address lists ("self" entries) left out.
 vmq_fdb() {
-	vmq_fdb_raw | awk -v via=$VMQ_FDB -v sw="$VMQ_SW" '
+	vmq_fdb_raw | awk -v sw="$VMQ_SW" '
 	{
 		mac = tolower($1); dev = "-"; vlan = 0; st = "learned"; self = 0
 		for (i = 2; i <= NF; i++) {
-			if ($i == "dev" && via != "via") dev = $(++i)
-			else if ($i == "via" && via == "via") dev = $(++i)
+			if ($i == "via") dev = $(++i)
 			else if ($i == "vlan") vlan = $(++i)
 			else if ($i == "master" || $i == "dev") i++
 			else if ($i == "self") self = 1
