@@ -4,7 +4,8 @@
 # each joins it at once; exactly one node holds "coord" in EX with epoch 1.
 # When it yields, another node gets it, reads epoch 1 from the lock value
 # block (written by the first holder) and writes 2. A clean leave is no
-# failure: nobody sees recover_slot.
+# failure: nobody sees recover_slot. When the holder unloads the module,
+# the last member takes coord with epoch 3.
 . "$SRC/selftests/cluster/lib.sh"
 LS=csvtest
 all=$(seq 1 "$CL_NODES")
@@ -62,4 +63,17 @@ nodes_wait_for "$rest" 20 "[ \"\$(cat /sys/kernel/dlm_probe/members)\" = \"$rest
 on_nodes "$rest" '[ -z "$(cat /sys/kernel/dlm_probe/recover_slot)" ]' ||
 	ksft_fail "recover_slot called on a clean leave"
 [ "$(holders)" = "$h2" ] || ksft_fail "holders after the leave: '$(holders)'"
-ksft_pass "lockspace on $CL_NODES nodes, one holder, value block handed over"
+node_run $quit "rmmod dlm_probe" || ksft_fail "node $quit: rmmod dlm_probe failed"
+
+# The holder unloads the module (it leaves the lockspace holding coord):
+# the last member takes coord with the next epoch.
+last=$(for n in $rest; do [ $n != $h2 ] && echo $n; done | head -n 1)
+node_run $h2 "rmmod dlm_probe" || ksft_fail "node $h2: rmmod while holding coord failed"
+wait_for 20 eval '[ "$(holders)" = "$last" ]' || ksft_fail "node $last did not take coord: '$(holders)'"
+probe_read $last
+[ "${P[epoch]}" = $((e1 + 2)) ] || ksft_fail "node $last: epoch ${P[epoch]}, want $((e1 + 2))"
+[ "${P[members]}" = "$last" ] || ksft_fail "node $last: members '${P[members]}'"
+[ -z "${P[recover_slot]}" ] || ksft_fail "node $last: recover_slot '${P[recover_slot]}' on clean leaves"
+on_nodes "$all" "! grep -q '^ls ' /run/dlm-ctl.status || grep -qx 'ls $LS member $last started' /run/dlm-ctl.status" ||
+	ksft_fail "a controller still lists $LS with other members"
+ksft_pass "lockspace on $CL_NODES nodes, one holder, value block handed over twice"
