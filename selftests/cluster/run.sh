@@ -160,7 +160,7 @@ halt_cluster() {
 		[ -e "$d/node$n/killed" ] && continue
 		(export CL_DIR=$d SRC=$top; . $here/lib.sh; node_alive $n &&
 			node_run -t 20 $n dmesg > "$d/dmesg$n.log" 2>&1 ||
-			echo "node $n: no kernel log (node down or not answering)" \
+			echo "no kernel log (node down or not answering)" \
 				> "$d/dmesg$n.err") &
 		jobs+=($!)
 	done
