@@ -270,8 +270,9 @@ static void vmq_move(struct vmq_port *p, struct vmq_queue *q, int cpu,
 
 /*
  * Dynamic VMQ, every 200 ms: measure each queue's packet rate; bring a
- * queue quiet (under coalesce_pps) for a second back to the home CPU; move one queue off a CPU whose load
- * passed spread_pps to the least loaded CPU, when that evens things out.
+ * queue quiet (under coalesce_pps) for a second back to the home CPU;
+ * move one queue off a CPU whose load passed spread_pps to the least
+ * loaded CPU, when that evens things out.
  */
 static void vmq_dvmq(struct work_struct *work)
 {
