@@ -24,6 +24,27 @@ static int vmq_parse_bool(const char *buf, bool *val)
 	return kstrtobool(buf, val);
 }
 
+/* Plain flags and numbers: parsed, range-checked, stored. */
+static int vmq_store_bool(const char *buf, bool *field)
+{
+	bool v;
+	int err = vmq_parse_bool(buf, &v);
+
+	if (!err)
+		WRITE_ONCE(*field, v);
+	return err;
+}
+
+static int vmq_store_u32(const char *buf, u32 max, u32 *field)
+{
+	u32 v;
+	int err = vmq_parse_u32(buf, max, &v);
+
+	if (!err)
+		WRITE_ONCE(*field, v);
+	return err;
+}
+
 /* ---- the switch ---- */
 
 struct vmq_sw_attr {
@@ -96,12 +117,7 @@ VMQ_SW_RW(ageing_time, "%lu", READ_ONCE(sw->ageing) / HZ);
 
 static int max_learned_set(struct vmq_switch *sw, const char *buf)
 {
-	u32 v;
-	int err = vmq_parse_u32(buf, 1U << 20, &v);
-
-	if (!err)
-		WRITE_ONCE(sw->max_learned, v);
-	return err;
+	return vmq_store_u32(buf, 1U << 20, &sw->max_learned);
 }
 
 VMQ_SW_RW(max_learned, "%u", READ_ONCE(sw->max_learned));
@@ -203,24 +219,14 @@ static struct vmq_sw_attr vmq_sw_cpus = {
 
 static int spread_pps_set(struct vmq_switch *sw, const char *buf)
 {
-	u32 v;
-	int err = vmq_parse_u32(buf, U32_MAX, &v);
-
-	if (!err)
-		WRITE_ONCE(sw->spread_pps, v);
-	return err;
+	return vmq_store_u32(buf, U32_MAX, &sw->spread_pps);
 }
 
 VMQ_SW_RW(spread_pps, "%u", READ_ONCE(sw->spread_pps));
 
 static int coalesce_pps_set(struct vmq_switch *sw, const char *buf)
 {
-	u32 v;
-	int err = vmq_parse_u32(buf, U32_MAX, &v);
-
-	if (!err)
-		WRITE_ONCE(sw->coalesce_pps, v);
-	return err;
+	return vmq_store_u32(buf, U32_MAX, &sw->coalesce_pps);
 }
 
 VMQ_SW_RW(coalesce_pps, "%u", READ_ONCE(sw->coalesce_pps));
@@ -382,12 +388,7 @@ static struct vmq_port_attr vmq_port_mac = {
 
 static int mac_guard_pset(struct vmq_port *p, const char *buf)
 {
-	bool v;
-	int err = vmq_parse_bool(buf, &v);
-
-	if (!err)
-		WRITE_ONCE(p->mac_guard, v);
-	return err;
+	return vmq_store_bool(buf, &p->mac_guard);
 }
 
 VMQ_PORT_RW(mac_guard, "%d", READ_ONCE(p->mac_guard));
@@ -442,12 +443,7 @@ VMQ_PORT_RW(trunk_vids, "%*pbl", VLAN_N_VID, p->trunk);
 
 static int max_learned_pset(struct vmq_port *p, const char *buf)
 {
-	u32 v;
-	int err = vmq_parse_u32(buf, 1U << 20, &v);
-
-	if (!err)
-		WRITE_ONCE(p->max_learned, v);
-	return err;
+	return vmq_store_u32(buf, 1U << 20, &p->max_learned);
 }
 
 VMQ_PORT_RW(max_learned, "%u", READ_ONCE(p->max_learned));
@@ -487,12 +483,7 @@ VMQ_PORT_RW(max_rate_kbps, "%u", READ_ONCE(p->max_rate_kbps));
 
 static int mirror_pset(struct vmq_port *p, const char *buf)
 {
-	bool v;
-	int err = vmq_parse_bool(buf, &v);
-
-	if (!err)
-		WRITE_ONCE(p->mirror, v);
-	return err;
+	return vmq_store_bool(buf, &p->mirror);
 }
 
 VMQ_PORT_RW(mirror, "%d", READ_ONCE(p->mirror));
