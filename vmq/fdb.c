@@ -51,6 +51,25 @@ static void vmq_fdb_unlink(struct vmq_switch *sw, struct vmq_fdb *f)
 	kfree_rcu(f, rcu);
 }
 
+/* Under fdb_lock: a new entry, counted; NULL when out of memory. */
+static struct vmq_fdb *vmq_fdb_insert(struct vmq_switch *sw,
+				      struct vmq_port *p, const u8 *addr,
+				      u16 vid, bool is_static)
+{
+	struct vmq_fdb *f = kzalloc(sizeof(*f), GFP_ATOMIC);
+
+	if (!f)
+		return NULL;
+	ether_addr_copy(f->addr, addr);
+	f->vid = vid;
+	f->is_static = is_static;
+	f->updated = jiffies;
+	RCU_INIT_POINTER(f->port, p);
+	hlist_add_head_rcu(&f->node, &sw->fdb[vmq_fdb_hash(addr, vid)]);
+	vmq_fdb_count(sw, f, 1);
+	return f;
+}
+
 static bool vmq_fdb_full(struct vmq_switch *sw, struct vmq_port *p)
 {
 	u32 sw_max = READ_ONCE(sw->max_learned);
@@ -94,15 +113,7 @@ void vmq_fdb_learn(struct vmq_switch *sw, struct vmq_port *p,
 		spin_unlock(&sw->fdb_lock);
 		return;
 	}
-	f = kzalloc(sizeof(*f), GFP_ATOMIC);
-	if (f) {
-		ether_addr_copy(f->addr, addr);
-		f->vid = vid;
-		f->updated = jiffies;
-		RCU_INIT_POINTER(f->port, p);
-		hlist_add_head_rcu(&f->node, &sw->fdb[vmq_fdb_hash(addr, vid)]);
-		vmq_fdb_count(sw, f, 1);
-	}
+	vmq_fdb_insert(sw, p, addr, vid, false);
 	spin_unlock(&sw->fdb_lock);
 }
 
@@ -123,20 +134,8 @@ int vmq_fdb_set(struct vmq_switch *sw, struct vmq_port *p, const u8 *addr,
 		rcu_assign_pointer(f->port, p);
 		f->updated = jiffies;
 		vmq_fdb_count(sw, f, 1);
-	} else {
-		f = kzalloc(sizeof(*f), GFP_ATOMIC);
-		if (!f) {
-			err = -ENOMEM;
-		} else {
-			ether_addr_copy(f->addr, addr);
-			f->vid = vid;
-			f->is_static = is_static;
-			f->updated = jiffies;
-			RCU_INIT_POINTER(f->port, p);
-			hlist_add_head_rcu(&f->node,
-					   &sw->fdb[vmq_fdb_hash(addr, vid)]);
-			vmq_fdb_count(sw, f, 1);
-		}
+	} else if (!vmq_fdb_insert(sw, p, addr, vid, is_static)) {
+		err = -ENOMEM;
 	}
 	spin_unlock_bh(&sw->fdb_lock);
 	return err;
