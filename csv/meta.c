@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Metadata operations, executed by the coordinator alone: the edit is made
+ * on a copy of the table, written to the LUN (volume.c: csv_tbl_store) and
+ * only then becomes the table; the new generation is published through
+ * info:<volume> so that the members reread it.
+ *
+ * A disk that some node has open is locked there (disk:<id>); deleting,
+ * renaming or shrinking it takes that lock in EX without waiting, so a
+ * disk in use answers EBUSY.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include <linux/string.h>
+#include "csv.h"
+
+/* Is disk idx of the table closed on every node? Keep it so if yes. */
+static int csv_claim(struct csv_vol *vol, int idx, struct csv_lock *l)
+{
+	u64 id = le64_to_cpu(csv_tbl_disk(&vol->tbl, idx)->id);
+	char res[32];
+	int ret;
+
+	csv_disk_res(res, sizeof(res), id);
+	l->mode = -1;
+	ret = csv_lock_sync(vol, l, res, DLM_LOCK_EX, DLM_LKF_NOQUEUE);
+	return ret == -EAGAIN ? -EBUSY : ret;
+}
+
+static int csv_edit(struct csv_vol *vol, struct csv_msg *m,
+		    struct csv_lock *claim)
+{
+	u32 nodeid = le32_to_cpu(m->nodeid);
+	struct csv_table *w = &vol->work;
+	u64 bytes = le64_to_cpu(m->bytes);
+	u16 op = le16_to_cpu(m->op);
+	bool shrink;
+	u64 id = 0;
+	int idx, ret;
+
+	switch (op) {
+	case CSV_OP_JOIN:
+		return csv_tbl_node_set(w, nodeid, le16_to_cpu(m->port),
+					le16_to_cpu(m->family), m->addr,
+					vol->epoch);
+	case CSV_OP_LEAVE:
+		return csv_tbl_node_clear(w, nodeid);
+	case CSV_OP_CREATE:
+		ret = csv_tbl_create(w, m->disk, bytes, &id);
+		m->id = cpu_to_le64(id);
+		return ret;
+	default:
+		break;
+	}
+	ret = csv_name_check(m->disk, sizeof(m->disk));
+	if (ret)
+		return ret;
+	idx = csv_tbl_find(w, m->disk);
+	if (idx < 0)
+		return idx;
+	m->id = csv_tbl_disk(w, idx)->id;
+	shrink = op == CSV_OP_RESIZE &&
+		 bytes < le64_to_cpu(csv_tbl_disk(w, idx)->bytes);
+	if (op == CSV_OP_RENAME) {
+		ret = csv_name_check(m->new_name, sizeof(m->new_name));
+		if (ret)
+			return ret;
+		if (csv_tbl_find(w, m->new_name) >= 0)
+			return -EEXIST;
+	}
+	if (shrink && !(le32_to_cpu(m->flags) & CSV_RESIZE_SHRINK))
+		return -EINVAL;
+	if (op == CSV_OP_DELETE || op == CSV_OP_RENAME || shrink) {
+		ret = csv_claim(vol, idx, claim);
+		if (ret)
+			return ret;
+	}
+	switch (op) {
+	case CSV_OP_DELETE:
+		return csv_tbl_delete(w, idx);
+	case CSV_OP_RESIZE:
+		return csv_tbl_resize(w, idx, bytes, shrink);
+	case CSV_OP_RENAME:
+		return csv_tbl_rename(w, idx, m->new_name);
+	}
+	return -EINVAL;
+}
+
+static const char *const csv_op_names[] = {
+	[CSV_OP_JOIN] = "join",
+	[CSV_OP_LEAVE] = "leave",
+	[CSV_OP_CREATE] = "create",
+	[CSV_OP_DELETE] = "delete",
+	[CSV_OP_RESIZE] = "resize",
+	[CSV_OP_RENAME] = "rename",
+};
+
+/* Execute request m (checked by the caller); its answer goes into m. */
+int csv_meta_exec(struct csv_vol *vol, struct csv_msg *m)
+{
+	struct csv_lock *claim;
+	struct csv_tbl_hdr *h;
+	u16 op = le16_to_cpu(m->op);
+	int ret;
+
+	claim = kzalloc(sizeof(*claim), GFP_KERNEL);
+	if (!claim)
+		return -ENOMEM;
+	claim->mode = -1;
+	mutex_lock(&vol->meta_lock);
+	/* A sender that knows a newer epoch knows a newer coordinator. */
+	if (!vol->coordinator || vol->leaving ||
+	    le64_to_cpu(m->epoch) > vol->epoch) {
+		ret = -ESTALE;
+		goto out;
+	}
+	memcpy(vol->work.buf, vol->tbl.buf, vol->tbl.bytes);
+	ret = csv_edit(vol, m, claim);
+	if (ret)
+		goto out;
+	h = csv_tbl_hdr(&vol->work);
+	le64_add_cpu(&h->generation, 1);
+	h->epoch = cpu_to_le64(vol->epoch);
+	csv_tbl_seal(&vol->work, csv_vol_nodeid(vol));
+	ret = csv_tbl_store(vol);
+	if (ret)
+		goto out;
+	pr_info("%s: %s %s by node %u, generation %llu\n", vol->name,
+		csv_op_names[op], m->disk[0] ? m->disk : "-",
+		le32_to_cpu(m->nodeid), vol->tbl_gen);
+out:
+	mutex_unlock(&vol->meta_lock);
+	csv_unlock_sync(vol, claim);
+	kfree(claim);
+	if (!ret) {
+		csv_disks_refresh(vol);
+		queue_work(vol->wq, &vol->publish_work);
+	}
+	return ret;
+}

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Metadata requests to the coordinator over the cluster network: one TCP
+ * connection per request, one fixed-size frame each way. Every node
+ * listens; a node that is not the coordinator answers ESTALE and the
+ * sender looks for the coordinator again. A request is only served for a
+ * node that is in the lockspace and, once joined, from the address it
+ * joined with; whatever else arrives is refused and logged.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/inet.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/kthread.h>
+#include <linux/sched.h>
+#include <linux/string.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+#include "csv.h"
+
+/* How long a peer may take to send or read its frame. */
+#define CSV_RPC_IO_TIMEOUT	(5 * HZ)
+/* How long a request looks for a coordinator before giving up. */
+#define CSV_RPC_DEADLINE	(30 * HZ)
+
+static int csv_sockaddr(struct sockaddr_storage *ss, u16 family,
+			const u8 *addr, u16 port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == CSV_AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		memcpy(&sin->sin_addr, addr, 4);
+		return sizeof(*sin);
+	}
+	if (family == CSV_AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		memcpy(&sin6->sin6_addr, addr, 16);
+		return sizeof(*sin6);
+	}
+	return -EAFNOSUPPORT;
+}
+
+/* Does the peer of sock have this address? */
+static bool csv_peer_is(struct socket *sock, u16 family, const u8 *addr)
+{
+	struct sockaddr_storage ss;
+
+	if (kernel_getpeername(sock, (struct sockaddr *)&ss) < 0)
+		return false;
+	if (family == CSV_AF_INET && ss.ss_family == AF_INET)
+		return !memcmp(&((struct sockaddr_in *)&ss)->sin_addr, addr, 4);
+	if (family == CSV_AF_INET6 && ss.ss_family == AF_INET6)
+		return !memcmp(&((struct sockaddr_in6 *)&ss)->sin6_addr, addr,
+			       16);
+	return false;
+}
+
+static int csv_xfer(struct socket *sock, struct csv_msg *m, bool send)
+{
+	struct kvec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+	struct msghdr msg = { .msg_flags = send ? MSG_NOSIGNAL : MSG_WAITALL };
+	int ret;
+
+	if (send)
+		ret = kernel_sendmsg(sock, &msg, &iov, 1, sizeof(*m));
+	else
+		ret = kernel_recvmsg(sock, &msg, &iov, 1, sizeof(*m),
+				     MSG_WAITALL);
+	if (ret == sizeof(*m))
+		return 0;
+	return ret < 0 ? ret : -EPROTO;
+}
+
+static void csv_sock_timeouts(struct socket *sock, long t)
+{
+	sock->sk->sk_rcvtimeo = t;
+	sock->sk->sk_sndtimeo = t;
+}
+
+/* Why the frame is malformed, or NULL. */
+static const char *csv_msg_bad(struct csv_vol *vol, const struct csv_msg *m)
+{
+	u16 op = le16_to_cpu(m->op);
+
+	if (le32_to_cpu(m->magic) != CSV_MSG_MAGIC ||
+	    le16_to_cpu(m->version) != CSV_MSG_VERSION)
+		return "bad magic or version";
+	if (!op || op > CSV_OP_MAX)
+		return "unknown request";
+	if (!memchr(m->disk, 0, sizeof(m->disk)) ||
+	    !memchr(m->new_name, 0, sizeof(m->new_name)))
+		return "unterminated name";
+	if (memcmp(m->uuid, vol->sb.uuid, sizeof(m->uuid)))
+		return "another volume";
+	if (le32_to_cpu(m->flags) & ~CSV_RESIZE_SHRINK)
+		return "unknown flags";
+	return NULL;
+}
+
+/* May the sender of m on sock ask for anything? 0 or an errno. */
+static int csv_peer_allowed(struct csv_vol *vol, struct socket *sock,
+			    const struct csv_msg *m)
+{
+	u32 nodeid = le32_to_cpu(m->nodeid);
+	const struct csv_node_slot *s;
+	int ret = 0;
+
+	if (!csv_is_member(vol, nodeid))
+		return -EPERM;
+	if (le16_to_cpu(m->op) == CSV_OP_JOIN)
+		return csv_peer_is(sock, le16_to_cpu(m->family), m->addr) ?
+		       0 : -EPERM;
+	mutex_lock(&vol->meta_lock);
+	s = csv_tbl_node_find(&vol->tbl, nodeid);
+	if (!s || !(le32_to_cpu(s->flags) & CSV_NODE_JOINED) ||
+	    !csv_peer_is(sock, le16_to_cpu(s->family), s->addr))
+		ret = -EPERM;
+	mutex_unlock(&vol->meta_lock);
+	return ret;
+}
+
+static void csv_serve(struct csv_vol *vol, struct socket *sock)
+{
+	struct csv_msg m;
+	const char *why;
+	int ret;
+
+	csv_sock_timeouts(sock, CSV_RPC_IO_TIMEOUT);
+	ret = csv_xfer(sock, &m, false);
+	if (ret) {
+		atomic64_inc(&vol->requests_refused);
+		csv_warn(vol, "request from a peer: short frame (%d)\n", ret);
+		return;
+	}
+	why = csv_msg_bad(vol, &m);
+	if (why) {
+		atomic64_inc(&vol->requests_refused);
+		csv_warn(vol, "request from node %u refused: %s\n",
+			 le32_to_cpu(m.nodeid), why);
+		ret = -EINVAL;
+	} else {
+		ret = csv_peer_allowed(vol, sock, &m);
+		if (ret) {
+			atomic64_inc(&vol->requests_refused);
+			csv_warn(vol, "request from node %u refused: not a member at that address\n",
+				 le32_to_cpu(m.nodeid));
+		}
+	}
+	if (!ret) {
+		ret = csv_meta_exec(vol, &m);
+		atomic64_inc(&vol->requests_served);
+	}
+	m.status = cpu_to_le32(-ret);
+	csv_xfer(sock, &m, true);
+}
+
+static int csv_server_fn(void *arg)
+{
+	struct csv_vol *vol = arg;
+	struct socket *conn;
+	int ret;
+
+	while (!kthread_should_stop()) {
+		/* The listener's receive timeout brings us back here. */
+		ret = kernel_accept(vol->listen, &conn, 0);
+		if (ret)
+			continue;
+		csv_serve(vol, conn);
+		kernel_sock_shutdown(conn, SHUT_RDWR);
+		sock_release(conn);
+	}
+	return 0;
+}
+
+int csv_rpc_start(struct csv_vol *vol)
+{
+	struct sockaddr_storage ss;
+	struct task_struct *t;
+	int len, ret;
+
+	len = csv_sockaddr(&ss, vol->family, vol->addr, vol->port);
+	if (len < 0)
+		return len;
+	ret = sock_create_kern(&init_net, ss.ss_family, SOCK_STREAM,
+			       IPPROTO_TCP, &vol->listen);
+	if (ret)
+		return ret;
+	sock_set_reuseaddr(vol->listen->sk);
+	vol->listen->sk->sk_rcvtimeo = HZ / 2;
+	ret = kernel_bind(vol->listen, (struct sockaddr *)&ss, len);
+	if (!ret)
+		ret = kernel_listen(vol->listen, 16);
+	if (ret) {
+		csv_warn(vol, "cannot listen on port %u: %d\n", vol->port, ret);
+		goto release;
+	}
+	t = kthread_run(csv_server_fn, vol, "csv-rpc/%s", vol->name);
+	if (IS_ERR(t)) {
+		ret = PTR_ERR(t);
+		goto release;
+	}
+	vol->server = t;
+	return 0;
+release:
+	sock_release(vol->listen);
+	vol->listen = NULL;
+	return ret;
+}
+
+void csv_rpc_stop(struct csv_vol *vol)
+{
+	if (!vol->listen)
+		return;
+	kthread_stop(vol->server);
+	sock_release(vol->listen);
+	vol->listen = NULL;
+}
+
+static int csv_call(struct csv_vol *vol, const struct csv_lvb *k,
+		    struct csv_msg *m)
+{
+	struct sockaddr_storage ss;
+	struct socket *sock;
+	int len, ret;
+
+	len = csv_sockaddr(&ss, le16_to_cpu(k->family), k->addr,
+			   le16_to_cpu(k->port));
+	if (len < 0)
+		return len;
+	ret = sock_create_kern(&init_net, ss.ss_family, SOCK_STREAM,
+			       IPPROTO_TCP, &sock);
+	if (ret)
+		return ret;
+	csv_sock_timeouts(sock, CSV_RPC_IO_TIMEOUT);
+	ret = kernel_connect(sock, (struct sockaddr *)&ss, len, 0);
+	if (!ret)
+		ret = csv_xfer(sock, m, true);
+	if (!ret)
+		ret = csv_xfer(sock, m, false);
+	kernel_sock_shutdown(sock, SHUT_RDWR);
+	sock_release(sock);
+	if (ret)
+		return -ENOTCONN;
+	atomic64_inc(&vol->requests_sent);
+	return -(int)le32_to_cpu(m->status);
+}
+
+/*
+ * Run request m at the coordinator: here when we are it, else over the
+ * network. While nobody is coordinator, or the one we know does not
+ * answer or says it no longer is, wait for info:<volume> to tell us more.
+ */
+int csv_request(struct csv_vol *vol, struct csv_msg *m)
+{
+	unsigned long deadline = jiffies + CSV_RPC_DEADLINE;
+	struct csv_msg req;
+	struct csv_lvb k;
+	int ret = -ETIMEDOUT;
+
+	m->magic = cpu_to_le32(CSV_MSG_MAGIC);
+	m->version = cpu_to_le16(CSV_MSG_VERSION);
+	m->nodeid = cpu_to_le32(csv_vol_nodeid(vol));
+	m->port = cpu_to_le16(vol->port);
+	m->family = cpu_to_le16(vol->family);
+	memcpy(m->addr, vol->addr, sizeof(m->addr));
+	memcpy(m->uuid, vol->sb.uuid, sizeof(m->uuid));
+	req = *m;
+	do {
+		csv_known(vol, &k);
+		*m = req;
+		m->epoch = k.epoch;
+		if (vol->coordinator) {
+			ret = csv_meta_exec(vol, m);
+			if (ret != -ESTALE)
+				return ret;
+		} else if (k.nodeid) {
+			ret = csv_call(vol, &k, m);
+			if (ret != -ESTALE && ret != -ENOTCONN)
+				return ret;
+		}
+		/* Wait for news of a (new) coordinator, or poll. */
+		wait_event_timeout(vol->wait, ({ struct csv_lvb n;
+			csv_known(vol, &n); n.epoch != k.epoch; }), HZ / 5);
+	} while (time_before(jiffies, deadline) && !fatal_signal_pending(current));
+	return ret;
+}
