@@ -4,8 +4,8 @@
 # Host tests of the format library and the vhd tool (`make -C tools test`):
 # unit tests, creation, interop with qemu-img and libvhdi, the fixtures of
 # ../shared/fixtures, the malformed-image suite, round trips, differencing
-# chains, check/repair, vmqctl over a fake sysfs tree, and a bounded
-# libFuzzer run.
+# chains, check/repair, vmqctl over a fake sysfs tree, the csv format
+# library's unit tests and csvctl, and a bounded libFuzzer run.
 # One "PASS: name", "FAIL: name: why" or "SKIP: name: why" line per test,
 # then "N passed, N failed, N skipped"; exit 1 on any failure.
 set -uo pipefail
@@ -465,21 +465,24 @@ t_fuzz() {
 	"$here/fuzz.sh" "$FUZZ_SECONDS"
 }
 
-if [ ! -x "$here/unit" ] || [ ! -x "$VHD" ] || [ ! -x "$P" ]; then
-	echo "build first: make -C tools all tests/unit tests/vhdpatch"
+if [ ! -x "$here/unit" ] || [ ! -x "$VHD" ] || [ ! -x "$P" ] ||
+   [ ! -x "$here/csv_unit" ]; then
+	echo "build first: make -C tools all tests/unit tests/vhdpatch tests/csv_unit"
 	echo "0 passed, 1 failed, 0 skipped"
 	exit 1
 fi
 
-# Unit tests report one line each.
-while IFS= read -r line; do
-	case $line in
-	PASS:*) echo "$line"; pass=$((pass + 1)) ;;
-	FAIL:*) echo "$line"; fail=$((fail + 1)) ;;
-	unit:*) ;;
-	*) echo "$line" ;;
-	esac
-done < <("$here/unit")
+# Unit tests report one line each (unit: vhd/lib, csv_unit: csv/lib).
+for ubin in unit csv_unit; do
+	while IFS= read -r line; do
+		case $line in
+		PASS:*) echo "$line"; pass=$((pass + 1)) ;;
+		FAIL:*) echo "$line"; fail=$((fail + 1)) ;;
+		"$ubin":*) ;;
+		*) echo "$line" ;;
+		esac
+	done < <("$here/$ubin")
+done
 
 t create-sizes t_create_sizes
 t create-fixed t_create_fixed
@@ -503,6 +506,8 @@ t check-repair t_check_repair
 . "$here/ops.sh"
 # vmqctl show/queues/stats/set against a fake sysfs (VMQCTL_SYSFS).
 . "$here/vmqctl.sh"
+# csvctl format/inspect on image files, the online commands via csv_fake.so.
+. "$here/csvctl.sh"
 t fuzz t_fuzz
 
 echo "$pass passed, $fail failed, $skip skipped"
