@@ -109,6 +109,8 @@ struct csv_vol {
 	struct work_struct publish_work;
 	struct csv_lock coord;
 	struct csv_lock info;
+	struct csv_lock self;		/* node:<id>, PW, our token inside */
+	u8 token[16];
 	bool coordinator;
 	bool leaving;
 	u64 epoch;			/* ours, as coordinator */
@@ -158,6 +160,7 @@ int csv_lock_sync(struct csv_vol *vol, struct csv_lock *l, const char *res,
 int csv_unlock_sync(struct csv_vol *vol, struct csv_lock *l);
 void csv_disk_res(char *buf, size_t len, u64 id);
 bool csv_is_member(struct csv_vol *vol, u32 nodeid);
+int csv_token_check(struct csv_vol *vol, u32 nodeid, const u8 *token);
 void csv_known(struct csv_vol *vol, struct csv_lvb *out);
 
 /* rpc.c */
@@ -191,7 +194,7 @@ struct csv_msg {
 	u8 uuid[16];
 	char disk[CSV_DNAME_LEN];
 	char new_name[CSV_DNAME_LEN];
-	u8 reserved[16];
+	u8 token[16];			/* the sender's, see csv_token_check */
 };
 
 int csv_rpc_start(struct csv_vol *vol);
@@ -217,6 +220,6 @@ void csv_vol_sysfs_del(struct csv_vol *vol);
 extern const struct attribute_group *csv_disk_groups[];
 
 #define csv_warn(vol, fmt, ...) \
-	pr_warn_ratelimited("csv %s: " fmt, (vol)->name, ##__VA_ARGS__)
+	pr_warn_ratelimited("%s: " fmt, (vol)->name, ##__VA_ARGS__)
 
 #endif /* CSV_H */

@@ -16,6 +16,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include "csv.h"
@@ -308,6 +309,55 @@ static void csv_recover_done(void *arg, struct dlm_slot *slots, int num_slots,
 	wake_up_all(&vol->wait);
 }
 
+/*
+ * node:<id> in PW carries a random token of ours in its value block; our
+ * requests carry it too. Only a lockspace member can hold the lock, so a
+ * frame naming node id N with N's token comes from node N (or from one
+ * that read the cluster network: keep it private).
+ */
+static int csv_self_lock(struct csv_vol *vol)
+{
+	char res[24];
+	int ret;
+
+	snprintf(res, sizeof(res), "node:%u", csv_vol_nodeid(vol));
+	get_random_bytes(vol->token, sizeof(vol->token));
+	vol->self.mode = -1;
+	ret = csv_lock_sync(vol, &vol->self, res, DLM_LOCK_EX,
+			    DLM_LKF_NOQUEUE | DLM_LKF_VALBLK);
+	if (ret) {
+		csv_warn(vol, "node id %u already held: %d\n",
+			 csv_vol_nodeid(vol), ret);
+		return ret == -EAGAIN ? -EEXIST : ret;
+	}
+	/* EX -> PW writes the token; readers in CR can then see it. */
+	memcpy(vol->self.lvb, vol->token, sizeof(vol->token));
+	return csv_lock_sync(vol, &vol->self, res, DLM_LOCK_PW,
+			     DLM_LKF_CONVERT | DLM_LKF_VALBLK);
+}
+
+int csv_token_check(struct csv_vol *vol, u32 nodeid, const u8 *token)
+{
+	struct csv_lock *l;
+	char res[24];
+	int ret;
+
+	l = kzalloc(sizeof(*l), GFP_KERNEL);
+	if (!l)
+		return -ENOMEM;
+	l->mode = -1;
+	snprintf(res, sizeof(res), "node:%u", nodeid);
+	ret = csv_lock_sync(vol, l, res, DLM_LOCK_CR,
+			    DLM_LKF_NOQUEUE | DLM_LKF_VALBLK);
+	if (!ret && ((l->lksb.sb_flags & DLM_SBF_VALNOTVALID) ||
+		     memcmp(l->lvb, token, sizeof(vol->token)) ||
+		     !memchr_inv(token, 0, sizeof(vol->token))))
+		ret = -EPERM;
+	csv_unlock_sync(vol, l);
+	kfree(l);
+	return ret == -EAGAIN ? -EPERM : ret;
+}
+
 static const struct dlm_lockspace_ops csv_ls_ops = {
 	.recover_prep = csv_recover_prep,
 	.recover_slot = csv_recover_slot,
@@ -342,6 +392,9 @@ int csv_dlm_join(struct csv_vol *vol)
 		ret = -EPROTO;
 		goto release;
 	}
+	ret = csv_self_lock(vol);
+	if (ret)
+		goto release;
 	ret = csv_info_lock(vol, DLM_LOCK_CR, 0);
 	if (ret)
 		goto release;
@@ -361,7 +414,12 @@ release:
 
 void csv_dlm_leave(struct csv_vol *vol)
 {
+	/*
+	 * Works under way may wait on a lock request: let them end while
+	 * the lockspace still answers; new ones see leaving and return.
+	 */
 	vol->leaving = true;
+	flush_workqueue(vol->wq);
 	/* Force 2: our locks, coord's waiting request too, go with it. */
 	dlm_release_lockspace(vol->ls, 2);
 	flush_workqueue(vol->wq);

@@ -138,7 +138,7 @@ static long csv_ioc_list(void __user *arg)
 	struct csv_disk_info *e;
 	struct csv_vol *vol;
 	struct csv_list l;
-	u32 i, n = 0, esize;
+	u32 i, n = 0, room;
 	int ret;
 
 	ret = csv_copy_in(&l, sizeof(l), CSV_LIST_SIZE_VER0, arg);
@@ -147,40 +147,39 @@ static long csv_ioc_list(void __user *arg)
 	if (l.flags || !csv_str_ok(l.volume, sizeof(l.volume)) ||
 	    l.entry_size < sizeof(*e) || (l.count && !l.entries))
 		return -EINVAL;
-	esize = l.entry_size;
-	e = kzalloc(sizeof(*e), GFP_KERNEL);
+	room = min_t(u32, l.count, CSV_MAX_DISKS);
+	e = kcalloc(max_t(u32, room, 1), sizeof(*e), GFP_KERNEL);
 	if (!e)
 		return -ENOMEM;
 	down_read(&csv_vols_sem);
 	vol = csv_vol_find(l.volume);
-	if (!vol) {
-		ret = -ENOENT;
+	ret = vol ? csv_tbl_reload(vol) : -ENOENT;
+	if (ret) {
+		up_read(&csv_vols_sem);
 		goto out;
 	}
-	ret = csv_tbl_reload(vol);
-	if (ret)
-		goto out;
+	/* Fill our copy under the locks, hand it out after them. */
 	mutex_lock(&vol->disks_lock);
 	mutex_lock(&vol->meta_lock);
-	for (i = 0; i < vol->tbl.max_disks && !ret; i++) {
+	for (i = 0; i < vol->tbl.max_disks; i++) {
 		if (!csv_tbl_disk(&vol->tbl, i)->id)
 			continue;
-		if (n < l.count) {
-			csv_info_fill(vol, &vol->tbl, i, e);
-			/* Bytes past our struct stay as the caller zeroed them. */
-			if (copy_to_user(u64_to_user_ptr(l.entries) +
-					 (u64)n * esize, e, sizeof(*e)))
-				ret = -EFAULT;
-		}
+		if (n < room)
+			csv_info_fill(vol, &vol->tbl, i, &e[n]);
 		n++;
 	}
 	mutex_unlock(&vol->meta_lock);
 	mutex_unlock(&vol->disks_lock);
+	up_read(&csv_vols_sem);
+	/* Bytes past our struct stay as the caller zeroed them. */
+	for (i = 0; i < min(n, room) && !ret; i++)
+		if (copy_to_user(u64_to_user_ptr(l.entries) +
+				 (u64)i * l.entry_size, &e[i], sizeof(*e)))
+			ret = -EFAULT;
 	l.count = n;
 	if (!ret)
 		ret = csv_copy_out(arg, &l);
 out:
-	up_read(&csv_vols_sem);
 	kfree(e);
 	return ret;
 }

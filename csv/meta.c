@@ -66,7 +66,8 @@ static int csv_edit(struct csv_vol *vol, struct csv_msg *m,
 		ret = csv_name_check(m->new_name, sizeof(m->new_name));
 		if (ret)
 			return ret;
-		if (csv_tbl_find(w, m->new_name) >= 0)
+		ret = csv_tbl_find(w, m->new_name);
+		if (ret >= 0 && ret != idx)
 			return -EEXIST;
 	}
 	if (shrink && !(le32_to_cpu(m->flags) & CSV_RESIZE_SHRINK))

@@ -112,8 +112,11 @@ static int csv_peer_allowed(struct csv_vol *vol, struct socket *sock,
 	const struct csv_node_slot *s;
 	int ret = 0;
 
-	if (!csv_is_member(vol, nodeid))
+	if (!csv_is_member(vol, nodeid) || nodeid == csv_vol_nodeid(vol))
 		return -EPERM;
+	ret = csv_token_check(vol, nodeid, m->token);
+	if (ret)
+		return ret;
 	if (le16_to_cpu(m->op) == CSV_OP_JOIN)
 		return csv_peer_is(sock, le16_to_cpu(m->family), m->addr) ?
 		       0 : -EPERM;
@@ -149,8 +152,9 @@ static void csv_serve(struct csv_vol *vol, struct socket *sock)
 		ret = csv_peer_allowed(vol, sock, &m);
 		if (ret) {
 			atomic64_inc(&vol->requests_refused);
-			csv_warn(vol, "request from node %u refused: not a member at that address\n",
-				 le32_to_cpu(m.nodeid));
+			csv_warn(vol, "request from node %u refused: not that member (%d)\n",
+				 le32_to_cpu(m.nodeid), ret);
+			ret = -EPERM;
 		}
 	}
 	if (!ret) {
@@ -262,7 +266,7 @@ int csv_request(struct csv_vol *vol, struct csv_msg *m)
 	unsigned long deadline = jiffies + CSV_RPC_DEADLINE;
 	struct csv_msg req;
 	struct csv_lvb k;
-	int ret = -ETIMEDOUT;
+	int ret;
 
 	m->magic = cpu_to_le32(CSV_MSG_MAGIC);
 	m->version = cpu_to_le16(CSV_MSG_VERSION);
@@ -271,6 +275,7 @@ int csv_request(struct csv_vol *vol, struct csv_msg *m)
 	m->family = cpu_to_le16(vol->family);
 	memcpy(m->addr, vol->addr, sizeof(m->addr));
 	memcpy(m->uuid, vol->sb.uuid, sizeof(m->uuid));
+	memcpy(m->token, vol->token, sizeof(m->token));
 	req = *m;
 	do {
 		csv_known(vol, &k);
@@ -289,5 +294,6 @@ int csv_request(struct csv_vol *vol, struct csv_msg *m)
 		wait_event_timeout(vol->wait, ({ struct csv_lvb n;
 			csv_known(vol, &n); n.epoch != k.epoch; }), HZ / 5);
 	} while (time_before(jiffies, deadline) && !fatal_signal_pending(current));
-	return ret;
+	/* Nobody answered as coordinator in time. */
+	return -ETIMEDOUT;
 }

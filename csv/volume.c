@@ -13,6 +13,8 @@
 
 LIST_HEAD(csv_vols);
 DECLARE_RWSEM(csv_vols_sem);
+/* One join at a time; it may wait long for a coordinator, so apart. */
+static DEFINE_MUTEX(csv_join_lock);
 
 /* Called with csv_vols_sem held. */
 struct csv_vol *csv_vol_find(const char *name)
@@ -172,6 +174,11 @@ static int csv_read_sb(struct csv_vol *vol)
 	}
 	memcpy(&vol->sb, buf, sizeof(vol->sb));
 	ret = csv_sb_check(&vol->sb, vol->lun_bytes, &why);
+	/* A member writes (its node slot at least): no read-only join. */
+	if (!ret && le32_to_cpu(vol->sb.feat_ro_compat) & ~CSV_FEAT_RO_COMPAT_SUPP) {
+		why = "unknown read-only compatible feature";
+		ret = -EOPNOTSUPP;
+	}
 	if (ret)
 		pr_warn_ratelimited("%pg: refusing to join: %s\n", vol->lun,
 				    why);
@@ -294,12 +301,12 @@ int csv_join(struct csv_join *j)
 		goto free;
 	}
 
-	down_write(&csv_vols_sem);
-	if (csv_vol_find(vol->name)) {
-		up_write(&csv_vols_sem);
-		ret = -EEXIST;
-		goto free;
-	}
+	mutex_lock(&csv_join_lock);
+	down_read(&csv_vols_sem);
+	ret = csv_vol_find(vol->name) ? -EEXIST : 0;
+	up_read(&csv_vols_sem);
+	if (ret)
+		goto unlock;
 	ret = csv_rpc_start(vol);
 	if (ret)
 		goto unlock;
@@ -319,8 +326,10 @@ int csv_join(struct csv_join *j)
 	ret = csv_vol_sysfs_add(vol);
 	if (ret)
 		goto leave_dlm;
+	down_write(&csv_vols_sem);
 	list_add_tail(&vol->node, &csv_vols);
 	up_write(&csv_vols_sem);
+	mutex_unlock(&csv_join_lock);
 	j->nodeid = csv_vol_nodeid(vol);
 	strscpy(j->volume, vol->name, sizeof(j->volume));
 	pr_info("%s: joined from %pg as node %u (%s)\n", vol->name, vol->lun,
@@ -332,7 +341,7 @@ leave_dlm:
 stop_rpc:
 	csv_rpc_stop(vol);
 unlock:
-	up_write(&csv_vols_sem);
+	mutex_unlock(&csv_join_lock);
 free:
 	csv_vol_free(vol);
 	return ret;

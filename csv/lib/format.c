@@ -559,6 +559,10 @@ int csv_tbl_node_set(struct csv_table *t, u32 nodeid, u16 port, u16 family,
 	for (i = 0; i < t->max_nodes && !s; i++)
 		if (!csv_tbl_node(t, i)->nodeid)
 			s = csv_tbl_node(t, i);
+	/* Full: reuse the slot of a node that left. */
+	for (i = 0; i < t->max_nodes && !s; i++)
+		if (!(le32_to_cpu(csv_tbl_node(t, i)->flags) & CSV_NODE_JOINED))
+			s = csv_tbl_node(t, i);
 	if (!s)
 		return -ENOSPC;
 	memset(s, 0, sizeof(*s));
