@@ -83,28 +83,9 @@ key=$(cat selftests/guest/mkinitramfs.sh selftests/guest/init.sh | sha256sum | c
 initrd=$cache/$kver-$key.cpio.gz
 [ -f "$initrd" ] || selftests/guest/mkinitramfs.sh "$kver" "$initrd" || exit 1
 
-# Boot the uncompressed vmlinux through PVH when the kernel has it: under
-# TCG the bzImage's real-mode start and XZ decompression cost ~20 s a node.
+# PVH boot of the extracted vmlinux when the kernel has it (guest/vmlinux.sh).
 boot_kernel=$kernel
-if [ "${CLUSTER_PVH:-1}" = 1 ]; then
-	vml=$cache/vmlinux-$(sha256sum < "$kernel" | cut -c1-12)
-	if [ ! -s "$vml" ]; then
-		for off in $(grep -abo $'\xfd7zXZ\x00' "$kernel" | cut -d: -f1 | head -n 4); do
-			tail -c +$((off + 1)) "$kernel" | xz -dcq > "$vml.tmp" 2>/dev/null
-			readelf -h "$vml.tmp" > /dev/null 2>&1 && break
-			rm -f "$vml.tmp"
-		done
-		# XEN_ELFNOTE_PHYS32_ENTRY (18): the PVH entry point.
-		if [ -s "$vml.tmp" ] && readelf -n "$vml.tmp" 2>/dev/null |
-			grep -q 'Xen.*(0x00000012)'; then
-			mv "$vml.tmp" "$vml"
-		else
-			rm -f "$vml.tmp"
-			: > "$vml"
-		fi
-	fi
-	[ -s "$vml" ] && boot_kernel=$vml
-fi
+[ "${CLUSTER_PVH:-1}" = 1 ] && boot_kernel=$(selftests/guest/vmlinux.sh "$kernel" "$cache")
 
 accel=tcg
 cpu=max
