@@ -3,9 +3,12 @@
 # The distribution's way: corosync (knet over the private network) plus
 # dlm_controld instead of our dlm-ctl.py form the same lockspace, and
 # dlm_probe behaves the same: one holder of "coord", every node a member.
+# csv.ko runs on the same stack: a volume joined by every node, a disk
+# created from one member, seen and written from another.
 # Then a power cut of the holder: dlm_controld (fencing off) restarts the
 # lockspace without it and a survivor takes over with the next epoch.
 . "$SRC/selftests/cluster/lib.sh"
+. "$SRC/selftests/cluster/csv_lib.sh"
 LS=csvtest
 all=$(seq 1 "$CL_NODES")
 for t in corosync dlm_controld dlm_tool corosync-quorumtool; do
@@ -91,6 +94,19 @@ done
 node_run 1 "dlm_tool ls" | sed 's/^/#   /'
 node_run 1 "dlm_tool ls" | grep -q "^name *$LS" || ksft_fail "dlm_tool does not list $LS"
 
+csv_load || ksft_fail "insmod csv failed"
+node_run 1 "$CSVCTL format --force --name $CSV_VOL /dev/mapper/shared" || ksft_fail "csv format"
+for n in $all; do
+	csv_join $n || ksft_fail "node $n: csv join under dlm_controld"
+done
+node_run 1 "dlm_tool ls" | grep -q "^name *csv-$CSV_VOL" || ksft_fail "dlm_tool does not list csv-$CSV_VOL"
+csv 2 create $CSV_VOL dc 8M || ksft_fail "csv create from node 2"
+node_run 3 "$CSVCTL open $CSV_VOL dc > /dev/null &&
+	dd if=/dev/urandom of=/dev/csv/$CSV_VOL/dc bs=1M count=8 oflag=direct status=none &&
+	$CSVCTL close $CSV_VOL dc" || ksft_fail "csv disk written on node 3"
+[ "$(csv_attr 1 members)" = "$(echo $all)" ] || ksft_fail "csv members '$(csv_attr 1 members)'"
+cl_log "csv volume on corosync + dlm_controld: joined by all, disk created and written"
+
 one_holder() { h=$(probe_holders $1); [ -n "$h" ] && [ "${h/ /}" = "$h" ]; }
 wait_for 20 one_holder "$all" || ksft_fail "holders: '$(probe_holders $all)'"
 dead=$h
@@ -111,4 +127,4 @@ for n in $survivors; do
 	rs=$(probe_get $n recover_slot)
 	[[ " $rs " == *" $dead:"* ]] || ksft_fail "node $n: recover_slot '$rs' does not name node $dead"
 done
-ksft_pass "corosync + dlm_controld: lockspace on $CL_NODES nodes, failover to node $h"
+ksft_pass "corosync + dlm_controld: lockspace and csv volume on $CL_NODES nodes, failover to node $h"
