@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The README's main job: build everything, boot a QEMU guest and show the
-# modules at work (selftests/demo/demo.sh), printing what it does.
+# modules at work (selftests/demo/demo.sh), then three guests sharing a
+# disk for csv (selftests/cluster/csv_fs.sh), printing what they do.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-VHD_SHOW_LOG=1 exec "$top/selftests/run.sh" demo
+VHD_SHOW_LOG=1 "$top/selftests/run.sh" demo || exit 1
+VHD_SHOW_LOG=1 VHD_NO_BUILD=1 exec "$top/selftests/cluster/run.sh" csv_fs.sh
