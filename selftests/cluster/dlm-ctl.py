@@ -21,8 +21,10 @@ in-kernel DLM:
 * makes every membership change of a lockspace with the protocol the kernel
   asks for (fs/dlm/member.c: "Userspace guarantees that dlm_ls_stop() has
   completed on all nodes before dlm_ls_start() is called on any of them"):
-  the lowest live node is the leader; it wants each lockspace's members to
-  be the live nodes whose heartbeat says "joining" or "member"; on any
+  the lowest live node is the leader, and acts only while a majority of
+  the nodes is alive (quorum: a cut-off minority changes nothing); it
+  wants each lockspace's members to be the live nodes whose heartbeat
+  says "joining" or "member"; on any
   difference it writes control 0 on every member (RPC "stop", over TCP),
   then on every new member sets spaces/<ls>/nodes/* and writes control 1
   (RPC "start"). Before starting, a survivor removes the comms/<id> of the
@@ -443,9 +445,11 @@ class Daemon:
                     self.leader_was = lead
                     # Start afresh: the next pass restarts every lockspace.
                     self.applied = {}
-                if lead != self.me:
-                    continue
                 live = self.live()
+                # Without a majority we may be the cut-off side: change
+                # nothing, as corosync's quorum keeps dlm_controld still.
+                if lead != self.me or 2 * len(live) <= len(self.nodes):
+                    continue
                 names = set(self.applied)
                 for n in live:
                     names |= set(self.states(n))
