@@ -54,6 +54,7 @@ struct csv_lock {
 	char lvb[CSV_LVB_LEN];
 	struct completion done;
 	int mode;			/* granted mode, -1 when none */
+	int want;			/* mode of the request under way */
 };
 
 struct csv_map {

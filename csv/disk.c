@@ -49,9 +49,18 @@ static void csv_submit_bio(struct bio *bio)
 
 	atomic64_inc(&d->bios);
 	if (!bio_sectors(bio)) {
+		if (!op_is_flush(bio->bi_opf)) {
+			bio_endio(bio);
+			return;
+		}
 		/* A flush: it goes to the whole LUN. */
 		bio_set_dev(bio, d->vol->lun);
 		submit_bio_noacct(bio);
+		return;
+	}
+	/* 6.1 only warns on writes to a read-only disk; readers share it. */
+	if (d->read_only && op_is_write(bio_op(bio))) {
+		bio_io_error(bio);
 		return;
 	}
 	if (!csv_map_find(d, bio->bi_iter.bi_sector, &lun, &room)) {
@@ -252,7 +261,10 @@ int csv_disk_open(struct csv_vol *vol, struct csv_disk_req *r)
 	/* Deleted or resized before we got the lock? Read it again. */
 	ret = csv_tbl_reload(vol);
 	mutex_lock(&vol->meta_lock);
-	m = ret ? NULL : csv_map_build(&vol->tbl, d->id);
+	/* ... or renamed: the name must still be this disk's. */
+	idx = ret ? -1 : csv_tbl_find(&vol->tbl, r->disk);
+	m = idx < 0 || le64_to_cpu(csv_tbl_disk(&vol->tbl, idx)->id) != d->id ?
+	    NULL : csv_map_build(&vol->tbl, d->id);
 	mutex_unlock(&vol->meta_lock);
 	if (!m) {
 		ret = ret ? ret : -ENOENT;

@@ -25,31 +25,42 @@ static char *cluster = "";
 module_param(cluster, charp, 0444);
 MODULE_PARM_DESC(cluster, "cluster name the lockspaces must belong to (empty: any)");
 
+/*
+ * The mode is recorded here, not after the wait: a blocking AST may come
+ * in the same callback run as the grant, and must find the lock granted.
+ */
 static void csv_lock_ast(void *arg)
 {
 	struct csv_lock *l = arg;
 
+	if (!l->lksb.sb_status)
+		l->mode = l->want;
 	complete(&l->done);
+}
+
+static int csv_lock_wait(struct csv_vol *vol, struct csv_lock *l,
+			 const char *res, int mode, u32 flags,
+			 void (*bast)(void *arg, int mode))
+{
+	int ret;
+
+	init_completion(&l->done);
+	l->want = mode;
+	if (flags & DLM_LKF_VALBLK)
+		l->lksb.sb_lvbptr = l->lvb;
+	ret = dlm_lock(vol->ls, mode, &l->lksb, flags, res, strlen(res), 0,
+		       csv_lock_ast, l, bast);
+	if (ret)
+		return ret;
+	wait_for_completion(&l->done);
+	return l->lksb.sb_status;
 }
 
 /* Request or convert a lock and wait for the answer; -EAGAIN on NOQUEUE. */
 int csv_lock_sync(struct csv_vol *vol, struct csv_lock *l, const char *res,
 		  int mode, u32 flags)
 {
-	int ret;
-
-	init_completion(&l->done);
-	if (flags & DLM_LKF_VALBLK)
-		l->lksb.sb_lvbptr = l->lvb;
-	ret = dlm_lock(vol->ls, mode, &l->lksb, flags, res, strlen(res), 0,
-		       csv_lock_ast, l, NULL);
-	if (ret)
-		return ret;
-	wait_for_completion(&l->done);
-	ret = l->lksb.sb_status;
-	if (!ret)
-		l->mode = mode;
-	return ret;
+	return csv_lock_wait(vol, l, res, mode, flags, NULL);
 }
 
 int csv_unlock_sync(struct csv_vol *vol, struct csv_lock *l)
@@ -129,21 +140,8 @@ static void csv_info_bast(void *arg, int mode)
 
 static int csv_info_lock(struct csv_vol *vol, int mode, u32 flags)
 {
-	struct csv_lock *l = &vol->info;
-	int ret;
-
-	init_completion(&l->done);
-	l->lksb.sb_lvbptr = l->lvb;
-	ret = dlm_lock(vol->ls, mode, &l->lksb, flags | DLM_LKF_VALBLK,
-		       vol->info_res, strlen(vol->info_res), 0, csv_lock_ast,
-		       l, csv_info_bast);
-	if (ret)
-		return ret;
-	wait_for_completion(&l->done);
-	ret = l->lksb.sb_status;
-	if (!ret)
-		l->mode = mode;
-	return ret;
+	return csv_lock_wait(vol, &vol->info, vol->info_res, mode,
+			     flags | DLM_LKF_VALBLK, csv_info_bast);
 }
 
 /* A member steps aside for the coordinator's update, then reads it. */
@@ -155,8 +153,10 @@ static void csv_info_work(struct work_struct *work)
 	if (vol->leaving || vol->coordinator || vol->info.mode != DLM_LOCK_CR)
 		return;
 	ret = csv_info_lock(vol, DLM_LOCK_NL, DLM_LKF_CONVERT);
+	/* QUECVT: wait behind the coordinator's EX, for its new value. */
 	if (!ret)
-		ret = csv_info_lock(vol, DLM_LOCK_CR, DLM_LKF_CONVERT);
+		ret = csv_info_lock(vol, DLM_LOCK_CR,
+				    DLM_LKF_CONVERT | DLM_LKF_QUECVT);
 	if (ret) {
 		csv_warn(vol, "info lock conversion failed: %d\n", ret);
 		return;
@@ -268,16 +268,24 @@ static void csv_coord_work(struct work_struct *work)
 	return;
 unlock:
 	mutex_unlock(&vol->meta_lock);
-	/* Without a table we cannot coordinate: let another node try. */
+	/*
+	 * Without a table we cannot coordinate: let another node try. We
+	 * stay a member, no candidate until we join again.
+	 */
 	csv_warn(vol, "cannot take over as coordinator: %d\n", ret);
 	csv_unlock_sync(vol, &vol->coord);
 }
 
+/* The grant of our queued EX request, or its unlock after a failed takeover. */
 static void csv_coord_ast(void *arg)
 {
-	struct csv_vol *vol = arg;
+	struct csv_lock *l = arg;
+	struct csv_vol *vol = container_of(l, struct csv_vol, coord);
 
-	queue_work(vol->wq, &vol->coord_work);
+	if (l->lksb.sb_status == -DLM_EUNLOCK)
+		complete(&l->done);
+	else
+		queue_work(vol->wq, &vol->coord_work);
 }
 
 static void csv_recover_prep(void *arg)
@@ -402,7 +410,7 @@ int csv_dlm_join(struct csv_vol *vol)
 	vol->coord.lksb.sb_lvbptr = vol->coord.lvb;
 	ret = dlm_lock(vol->ls, DLM_LOCK_EX, &vol->coord.lksb, DLM_LKF_VALBLK,
 		       vol->coord_res, strlen(vol->coord_res), 0, csv_coord_ast,
-		       vol, NULL);
+		       &vol->coord, NULL);
 	if (ret)
 		goto release;
 	return 0;

@@ -91,7 +91,11 @@ static long csv_ioc_status(void __user *arg)
 		up_read(&csv_vols_sem);
 		return -ENOENT;
 	}
-	csv_tbl_reload(vol);
+	ret = csv_tbl_reload(vol);
+	if (ret) {
+		up_read(&csv_vols_sem);
+		return ret;
+	}
 	csv_known(vol, &k);
 	strscpy(s.volume, vol->name, sizeof(s.volume));
 	s.nodeid = csv_vol_nodeid(vol);

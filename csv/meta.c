@@ -72,7 +72,8 @@ static int csv_edit(struct csv_vol *vol, struct csv_msg *m,
 	}
 	if (shrink && !(le32_to_cpu(m->flags) & CSV_RESIZE_SHRINK))
 		return -EINVAL;
-	if (op == CSV_OP_DELETE || op == CSV_OP_RENAME || shrink) {
+	if (op == CSV_OP_DELETE || shrink ||
+	    (op == CSV_OP_RENAME && strcmp(m->disk, m->new_name))) {
 		ret = csv_claim(vol, idx, claim);
 		if (ret)
 			return ret;

@@ -12,6 +12,7 @@
 #include <linux/inet.h>
 #include <linux/in.h>
 #include <linux/in6.h>
+#include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/sched.h>
 #include <linux/string.h>
@@ -19,8 +20,10 @@
 #include <net/tcp.h>
 #include "csv.h"
 
-/* How long a peer may take to send or read its frame. */
-#define CSV_RPC_IO_TIMEOUT	(5 * HZ)
+/* How long a peer may take to send or read its frame (192 bytes). */
+#define CSV_RPC_IO_TIMEOUT	HZ
+/* How long a request waits for the coordinator's answer. */
+#define CSV_RPC_REPLY_TIMEOUT	(10 * HZ)
 /* How long a request looks for a coordinator before giving up. */
 #define CSV_RPC_DEADLINE	(30 * HZ)
 
@@ -174,8 +177,11 @@ static int csv_server_fn(void *arg)
 	while (!kthread_should_stop()) {
 		/* The listener's receive timeout brings us back here. */
 		ret = kernel_accept(vol->listen, &conn, 0);
-		if (ret)
+		if (ret) {
+			if (ret != -EAGAIN && ret != -EINTR)
+				msleep(100);	/* no busy loop on errors */
 			continue;
+		}
 		csv_serve(vol, conn);
 		kernel_sock_shutdown(conn, SHUT_RDWR);
 		sock_release(conn);
@@ -233,6 +239,8 @@ static int csv_call(struct csv_vol *vol, const struct csv_lvb *k,
 	struct sockaddr_storage ss;
 	struct socket *sock;
 	int len, ret;
+	__le16 op;
+	u32 status;
 
 	len = csv_sockaddr(&ss, le16_to_cpu(k->family), k->addr,
 			   le16_to_cpu(k->port));
@@ -242,7 +250,8 @@ static int csv_call(struct csv_vol *vol, const struct csv_lvb *k,
 			       IPPROTO_TCP, &sock);
 	if (ret)
 		return ret;
-	csv_sock_timeouts(sock, CSV_RPC_IO_TIMEOUT);
+	csv_sock_timeouts(sock, CSV_RPC_REPLY_TIMEOUT);
+	op = m->op;
 	ret = kernel_connect(sock, (struct sockaddr *)&ss, len, 0);
 	if (!ret)
 		ret = csv_xfer(sock, m, true);
@@ -253,7 +262,16 @@ static int csv_call(struct csv_vol *vol, const struct csv_lvb *k,
 	if (ret)
 		return -ENOTCONN;
 	atomic64_inc(&vol->requests_sent);
-	return -(int)le32_to_cpu(m->status);
+	/* The answer is input too. */
+	status = le32_to_cpu(m->status);
+	if (le32_to_cpu(m->magic) != CSV_MSG_MAGIC ||
+	    le16_to_cpu(m->version) != CSV_MSG_VERSION || m->op != op ||
+	    status > MAX_ERRNO || status == ERESTARTSYS) {
+		csv_warn(vol, "malformed answer from node %u\n",
+			 le32_to_cpu(k->nodeid));
+		return -EPROTO;
+	}
+	return -(int)status;
 }
 
 /*

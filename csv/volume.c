@@ -62,8 +62,9 @@ static u32 csv_tbl_io_len(const struct csv_vol *vol)
 }
 
 /*
- * Read both table copies into t (and the scratch of vol->work), keep the
- * valid one of the higher generation. -EUCLEAN when neither is valid.
+ * Read both table copies and keep, in t, the valid one of the higher
+ * generation; t is left alone when neither is valid (-EUCLEAN) or a read
+ * fails. vol->work.buf serves as the second buffer.
  */
 int csv_tbl_load(struct csv_vol *vol, struct csv_table *t, int *slot,
 		 bool quiet)
@@ -73,33 +74,37 @@ int csv_tbl_load(struct csv_vol *vol, struct csv_table *t, int *slot,
 	u64 gen[2] = { 0, 0 };
 	int ok[2] = { 0, 0 };
 	void *b[2];
-	int i, best, ret;
+	int i, best, ret = 0;
 
-	b[0] = t->buf;
+	b[0] = kmalloc(len, GFP_KERNEL);
+	if (!b[0])
+		return -ENOMEM;
 	b[1] = vol->work.buf;
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 2 && !ret; i++) {
 		struct csv_table c = *t;
 
 		c.buf = b[i];
 		ret = csv_lun_rw(vol->lun, REQ_OP_READ | REQ_SYNC,
 				 le64_to_cpu(vol->sb.tbl_offset[i]), b[i], len);
-		if (ret)
-			return ret;
-		ok[i] = !csv_tbl_check(&c, &vol->sb, &why[i]);
+		ok[i] = !ret && !csv_tbl_check(&c, &vol->sb, &why[i]);
 		if (ok[i])
 			gen[i] = le64_to_cpu(csv_tbl_hdr(&c)->generation);
 	}
+	if (ret)
+		goto out;
 	if (!ok[0] && !ok[1]) {
 		if (!quiet)
 			csv_warn(vol, "no valid disk table: %s; %s\n", why[0],
 				 why[1]);
-		return -EUCLEAN;
+		ret = -EUCLEAN;
+		goto out;
 	}
 	best = ok[1] && (!ok[0] || gen[1] > gen[0]);
-	if (best)
-		memcpy(t->buf, b[1], len);
+	memcpy(t->buf, b[best], len);
 	*slot = best;
-	return 0;
+out:
+	kfree(b[0]);
+	return ret;
 }
 
 /* A member's view: reread the table the coordinator may have changed. */
@@ -219,21 +224,30 @@ static int csv_join_check(struct csv_join *j)
 		return -EINVAL;
 	if (j->family != CSV_AF_INET && j->family != CSV_AF_INET6)
 		return -EAFNOSUPPORT;
-	if (!j->port)
+	if (!j->port || j->timeout_ms > CSV_JOIN_TIMEOUT_MAX)
 		return -EINVAL;
 	if (j->family == CSV_AF_INET && memchr_inv(j->addr + 4, 0, 12))
 		return -EINVAL;
 	return 0;
 }
 
+static bool csv_has_coordinator(struct csv_vol *vol)
+{
+	struct csv_lvb k;
+
+	csv_known(vol, &k);
+	return k.nodeid != 0;
+}
+
 /* Wait until some node, maybe this one, is the coordinator. */
 static int csv_wait_coordinator(struct csv_vol *vol, u32 timeout_ms)
 {
 	long left = msecs_to_jiffies(timeout_ms ? timeout_ms : 30000);
-	struct csv_lvb k;
 
-	left = wait_event_timeout(vol->wait,
-				  (csv_known(vol, &k), k.nodeid != 0), left);
+	left = wait_event_interruptible_timeout(vol->wait, csv_has_coordinator(vol),
+						left);
+	if (left < 0)
+		return left;
 	return left ? 0 : -ETIMEDOUT;
 }
 
@@ -301,7 +315,9 @@ int csv_join(struct csv_join *j)
 		goto free;
 	}
 
-	mutex_lock(&csv_join_lock);
+	ret = mutex_lock_interruptible(&csv_join_lock);
+	if (ret)
+		goto free;
 	down_read(&csv_vols_sem);
 	ret = csv_vol_find(vol->name) ? -EEXIST : 0;
 	up_read(&csv_vols_sem);
@@ -337,7 +353,10 @@ int csv_join(struct csv_join *j)
 	return 0;
 
 leave_dlm:
+	vol->leaving = true;
+	csv_rpc_stop(vol);
 	csv_dlm_leave(vol);
+	goto unlock;
 stop_rpc:
 	csv_rpc_stop(vol);
 unlock:
@@ -366,8 +385,10 @@ int csv_leave(struct csv_vol *vol)
 		csv_warn(vol, "leave request failed: %d\n", ret);
 	list_del(&vol->node);
 	csv_vol_sysfs_del(vol);
-	csv_dlm_leave(vol);
+	/* The server may wait on a lock: stop it while the DLM answers. */
+	vol->leaving = true;
 	csv_rpc_stop(vol);
+	csv_dlm_leave(vol);
 	pr_info("%s: left\n", vol->name);
 	csv_vol_free(vol);
 	return 0;

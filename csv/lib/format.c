@@ -60,11 +60,6 @@ void csv_sb_seal(struct csv_sb *sb)
 					     offsetof(struct csv_sb, crc)));
 }
 
-static bool csv_str_terminated(const char *s, size_t room)
-{
-	return memchr(s, 0, room);
-}
-
 /*
  * Every field a reader relies on is checked here, so that csv.ko can trust
  * the superblock afterwards. -EINVAL: not a csv volume; -EUCLEAN: a csv
@@ -96,7 +91,7 @@ int csv_sb_check(const struct csv_sb *sb, u64 lun_bytes, const char **why)
 	units = le64_to_cpu(sb->data_units);
 	tb = le32_to_cpu(sb->tbl_bytes);
 	if (shift < 12 || shift > 30 || start & ((1ULL << shift) - 1) ||
-	    !csv_str_terminated(sb->name, sizeof(sb->name)) || !sb->name[0] ||
+	    csv_name_check(sb->name, sizeof(sb->name)) ||
 	    le32_to_cpu(sb->max_disks) > CSV_MAX_DISKS ||
 	    le32_to_cpu(sb->max_nodes) > CSV_MAX_NODES ||
 	    le32_to_cpu(sb->max_extents) != CSV_MAX_EXTENTS ||
@@ -245,6 +240,10 @@ int csv_tbl_check(const struct csv_table *t, const struct csv_sb *sb,
 	    le32_to_cpu(h->crc) != csv_crc32c_buf(t->buf, t->bytes,
 						  offsetof(struct csv_tbl_hdr, crc))) {
 		*why = "disk table checksum mismatch";
+		return -EUCLEAN;
+	}
+	if (!next) {
+		*why = "disk table without a next id";
 		return -EUCLEAN;
 	}
 	if (memcmp(h->uuid, sb->uuid, sizeof(h->uuid))) {
@@ -471,6 +470,8 @@ int csv_tbl_create(struct csv_table *t, const char *name, u64 bytes, u64 *id)
 		return -EINVAL;
 	if (csv_tbl_find(t, name) >= 0)
 		return -EEXIST;
+	if (le64_to_cpu(h->next_id) == ~0ULL)
+		return -ENOSPC;		/* ids are never reused */
 	for (i = 0; i < t->max_disks && !d; i++)
 		if (!csv_tbl_disk(t, i)->id)
 			d = csv_tbl_disk(t, i);

@@ -27,6 +27,9 @@
 #define CSV_AF_INET		4
 #define CSV_AF_INET6		6
 
+/* Longest wait for a coordinator a join may ask for, in ms. */
+#define CSV_JOIN_TIMEOUT_MAX	600000
+
 /* Default TCP port of the metadata requests to the coordinator. */
 #define CSV_DEFAULT_PORT	7405
 
@@ -39,7 +42,8 @@
  * @family: CSV_AF_INET or CSV_AF_INET6: which part of @addr is used
  * @addr: this node's address on the cluster network, network order; the
  *	first 4 bytes for IPv4
- * @timeout_ms: how long to wait for a coordinator; 0 means 30 s
+ * @timeout_ms: how long to wait for a coordinator; 0 means 30 s, at most
+ *	CSV_JOIN_TIMEOUT_MAX
  * @nodeid: out: this node's DLM node id
  * @volume: out: the volume's name, from its superblock
  */
