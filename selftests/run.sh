@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run.sh [SELECTION...]: build, boot one QEMU guest, run the selected
-# selftests in it and print TAP 13 plus "N passed, N failed, N skipped".
+# run.sh [SELECTION...]: build, boot QEMU guests, run the selected
+# selftests in them and print TAP 13 plus "N passed, N failed, N skipped".
 #
 # SELECTION is a module folder ("vhd") or one test ("vhd/smoke_attach.sh");
 # none means every folder with a TESTS file except harness/ (whose tests
@@ -22,6 +22,10 @@
 #   VHD_SHOW_LOG=1	print every test's output, not only failures
 #   VHD_ACCEL=tcg	never try KVM
 #   VHD_TIMEOUT_SCALE	multiply every test's timeout (debug kernels are slow)
+#   VHD_GUESTS		guests that share out the tests, each taking the next
+#			one not taken (default: one per host CPU, at most 4;
+#			1 with VHD_QMP, VHD_QEMU_EXTRA or a script path)
+#   VHD_PVH=0		boot the bzImage, not its vmlinux (guest/vmlinux.sh)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -47,10 +51,12 @@ fi
 plan=$out/results/plan
 : > "$plan"
 mods=()
+paths=0
 for s in "${sel[@]}"; do
 	# A script path outside selftests/ (bench/vhd/guest.sh) runs as is.
 	if [[ "$s" != selftests/* && "$s" == */*.sh && -x "$s" ]]; then
 		echo "../$s ${VHD_TIMEOUT:-1800}" >> "$plan"
+		paths=1
 		continue
 	fi
 	m=${s%%/*}
@@ -60,13 +66,18 @@ for s in "${sel[@]}"; do
 	list=selftests/$m/TESTS
 	[ -f "$list" ] || { echo "run.sh: no $list" >&2; exit 2; }
 	found=0
-	while read -r name opt; do
+	while read -r name opts; do
 		case "$name" in ''|\#*) continue ;; esac
 		[ -z "$t" ] || [ "$t" = "$name" ] || continue
-		to=45
-		case "$opt" in timeout=*) to=${opt#timeout=} ;; esac
+		to=45 solo=
+		for o in $opts; do
+			case "$o" in
+			timeout=*) to=${o#timeout=} ;;
+			solo) solo=" solo" ;;
+			esac
+		done
 		to=$((to * ${VHD_TIMEOUT_SCALE:-1}))
-		echo "$m/$name $to" >> "$plan"
+		echo "$m/$name $to$solo" >> "$plan"
 		found=1
 	done < "$list"
 	[ $found = 1 ] || { echo "run.sh: no test $s" >&2; exit 2; }
@@ -91,11 +102,27 @@ mkdir -p "$cache"
 key=$(cat selftests/guest/mkinitramfs.sh selftests/guest/init.sh | sha256sum | cut -c1-12)
 initrd=$cache/$kver-$key.cpio.gz
 [ -f "$initrd" ] || selftests/guest/mkinitramfs.sh "$kver" "$initrd" || exit 1
+boot_kernel=$kernel
+[ "${VHD_PVH:-1}" = 1 ] && boot_kernel=$(selftests/guest/vmlinux.sh "$kernel" "$cache")
 
-# Scratch disks: vda holds the ext4 test folders, vdb and vdc are blank.
-truncate -s 0 "$out/scratch0.img" "$out/scratch1.img" "$out/scratch2.img"
-truncate -s 4G "$out/scratch0.img"
-truncate -s 1G "$out/scratch1.img" "$out/scratch2.img"
+# The tests are mostly one shell after another, which keeps one host CPU
+# busy: more guests, each taking the next test of the plan, use the rest.
+# A bench script measures, a QMP helper or an extra device expects one.
+guests=${VHD_GUESTS:-}
+if [ -z "$guests" ]; then
+	guests=$(nproc 2>/dev/null || echo 1)
+	[ "$guests" -gt 4 ] && guests=4
+	if [ $paths = 1 ] || [ -n "${VHD_QMP:-}" ] || [ -n "${VHD_QEMU_EXTRA:-}" ]; then
+		guests=1
+	fi
+fi
+[ "$guests" -gt "$ntests" ] && guests=$ntests
+[ "$guests" -ge 1 ] || guests=1
+
+# gsfx G: the suffix of guest G's files ("" for the first, -G after).
+gsfx() {
+	[ "$1" = 1 ] || echo "-$1"
+}
 
 # KVM when /dev/kvm exists and really starts a vCPU (nested setups often
 # expose a /dev/kvm that aborts QEMU at the first MSR write).
@@ -118,31 +145,49 @@ qextra=()
 read -ra qwords <<< "${VHD_QEMU_EXTRA:-}"
 qextra+=("${qwords[@]}")
 
+# boot_guest G: run guest G of $guests until it powers off. Scratch
+# disks: vda holds the ext4 test folders, vdb and vdc are blank.
+boot_guest() {
+	local g=$1 x
+	x=$(gsfx "$g")
+	truncate -s 0 "$out/scratch0$x.img" "$out/scratch1$x.img" "$out/scratch2$x.img"
+	truncate -s 4G "$out/scratch0$x.img"
+	truncate -s 1G "$out/scratch1$x.img" "$out/scratch2$x.img"
+	timeout -k 10 "$total" qemu-system-x86_64 \
+		-machine q35,accel=$accel -cpu $cpu \
+		-smp "${VHD_QEMU_CPUS:-2}" -m "${VHD_QEMU_MEM:-2048}" \
+		-nographic -no-reboot -nodefaults -serial "file:$out/console$x.log" \
+		-kernel "$boot_kernel" -initrd "$initrd" \
+		-append "$append vhdsuite.guest=$g vhdsuite.guests=$guests" \
+		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
+		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
+		-fsdev local,id=results,path="$out/results",security_model=none,multidevs=remap \
+		-device virtio-9p-pci,fsdev=results,mount_tag=results \
+		-drive file="$out/scratch0$x.img",if=virtio,format=raw,cache=unsafe \
+		-drive file="$out/scratch1$x.img",if=virtio,format=raw,cache=unsafe \
+		-drive file="$out/scratch2$x.img",if=virtio,format=raw,cache=unsafe \
+		"${qextra[@]}" > "$out/qemu$x.log" 2>&1
+	echo $? > "$out/qemu$x.rc"
+	rm -f "$out"/scratch?"$x".img
+}
+
+how=$accel
+[ "$boot_kernel" != "$kernel" ] && how="$how, PVH boot of its vmlinux"
+[ "$guests" -gt 1 ] && how="$how, $guests guests"
 echo "TAP version 13"
-echo "# kernel: $kernel ($accel), $ntests tests, logs in $out"
-timeout -k 10 "$total" qemu-system-x86_64 \
-	-machine q35,accel=$accel -cpu $cpu \
-	-smp "${VHD_QEMU_CPUS:-2}" -m "${VHD_QEMU_MEM:-2048}" \
-	-nographic -no-reboot -nodefaults -serial "file:$out/console.log" \
-	-kernel "$kernel" -initrd "$initrd" -append "$append" \
-	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
-	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
-	-fsdev local,id=results,path="$out/results",security_model=none,multidevs=remap \
-	-device virtio-9p-pci,fsdev=results,mount_tag=results \
-	-drive file="$out/scratch0.img",if=virtio,format=raw,cache=unsafe \
-	-drive file="$out/scratch1.img",if=virtio,format=raw,cache=unsafe \
-	-drive file="$out/scratch2.img",if=virtio,format=raw,cache=unsafe \
-	"${qextra[@]}" > "$out/qemu.log" 2>&1
-qrc=$?
-rm -f "$out"/scratch*.img
+echo "# kernel: $kernel ($how), $ntests tests, logs in $out"
+for ((g = 1; g <= guests; g++)); do
+	boot_guest $g &
+done
+wait
 
 BAD='WARNING:|BUG:|Oops|general protection fault|possible circular locking|inconsistent lock state|suspicious RCU usage|KASAN|kmemleak:.*suspected|blocked for more than|hung_task|possible recursive locking|Kernel panic'
 pass=0 fail=0 skip=0
 echo "1..$ntests"
 i=0
-while read -r name to; do
+while read -r name to _; do
 	i=$((i + 1))
-	line=$(awk -v n=$i '$1 == n' "$out/results/results" 2>/dev/null)
+	line=$(cat "$out"/results/results* 2>/dev/null | awk -v n=$i '$1 == n')
 	log=$out/results/$i.log
 	if [ -z "$line" ]; then
 		echo "not ok $i $name # did not run (guest died or timed out)"
@@ -178,13 +223,17 @@ while read -r name to; do
 done < "$plan"
 
 # A report outside any test (boot, kmemleak scan, the end) fails the run.
-extra=$(cat "$out/results/boot.dmesg" "$out/results/final.dmesg" \
-	"$out/results/kmemleak.txt" 2>/dev/null | grep -E "$BAD|unreferenced object" | head -n 3)
-if [ ! -f "$out/results/done" ]; then
-	echo "# guest did not finish (qemu exit $qrc); console tail:"
-	tail -n 30 "$out/console.log" | sed 's/^/#   /'
-	extra="${extra}guest did not finish"
-fi
+extra=$(cat "$out"/results/boot*.dmesg "$out"/results/final*.dmesg \
+	"$out"/results/kmemleak*.txt 2>/dev/null | grep -E "$BAD|unreferenced object" | head -n 3)
+for ((g = 1; g <= guests; g++)); do
+	x=$(gsfx $g)
+	[ -f "$out/results/done$x" ] && continue
+	what="guest did not finish"
+	[ "$guests" -gt 1 ] && what="guest $g did not finish"
+	echo "# $what (qemu exit $(cat "$out/qemu$x.rc" 2>/dev/null)); console tail:"
+	tail -n 30 "$out/console$x.log" | sed 's/^/#   /'
+	extra="${extra}$what "
+done
 if [ -n "$extra" ]; then
 	echo "not ok $((ntests + 1)) kernel-log # $(echo "$extra" | tr '\n' ' ' | cut -c1-200)"
 	fail=$((fail + 1))
