@@ -10,7 +10,8 @@
 vt_setup
 vt_need qemu-img python3
 cd "$SCRATCH" || exit 1
-P="python3 $SRC/selftests/vhd/vhdpatch.py"
+# -S: no site module (stdlib only), ~0.15 s off each start under TCG
+P="python3 -S $SRC/selftests/vhd/vhdpatch.py"
 
 # A dynamic image with blocks 0 and 2 allocated (QEMU's layout), a fixed
 # image and a differencing child of the dynamic one.

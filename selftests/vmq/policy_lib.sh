@@ -6,7 +6,8 @@
 # is the peer of vpN, the switch port. IPv6 is off everywhere so that no
 # router solicitation or MLD report lands in a count or a storm bucket.
 PL_SW=sw0
-PL_FRAMES="python3 $SRC/selftests/vmq/frames.py"
+# -S: no site module (stdlib only), ~0.15 s off each start under TCG
+PL_FRAMES="python3 -S $SRC/selftests/vmq/frames.py"
 PL_HOSTS=()
 PL_PIDS=()
 PL_PID=

@@ -39,7 +39,7 @@ iperf() {
 		-t $SECS --json > cli.json 2> cli.err ||
 		pl_fail "iperf3 client failed: $(cat cli.err; tail -n 5 cli.json)"
 	wait "$spid"
-	python3 -c '
+	python3 -S -c '
 import json, sys
 d = json.load(open("cli.json"))["end"]
 r, s = d["sum_received"], d["sum_sent"]

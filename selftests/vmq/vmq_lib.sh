@@ -16,7 +16,8 @@ VMQ_HOSTS=()
 VMQ_PIDS=()
 declare -A VMQ_CAP=()
 VMQ_TMP=${SCRATCH:-/tmp}
-VMQ_RAWSEND=(python3 "$SRC/selftests/vmq/rawsend.py")
+# -S: no site module (stdlib only), ~0.15 s off each start under TCG
+VMQ_RAWSEND=(python3 -S "$SRC/selftests/vmq/rawsend.py")
 VMQ_SYSCTL_SAVED=()
 
 vmq_cleanup() {
