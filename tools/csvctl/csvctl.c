@@ -34,17 +34,6 @@
 
 const char *progname = "csvctl";
 
-void warnx_(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 const char *errname(int err)
 {
 	const char *n = strerrorname_np(err);
@@ -56,9 +45,8 @@ void op_err(int err, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarn_head(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, ": %s (%s)\n", strerror(err), errname(err));
 }
@@ -131,9 +119,8 @@ static int usage_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarn_head(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry '%s --help'.\n", progname);
 	return 2;
@@ -170,6 +157,20 @@ static int disk_names(struct csv_disk_req *r, const char *op, const char *vol,
 		return 1;
 	}
 	return 0;
+}
+
+/* ctl(REQ, R); on error print it for "OP VOL/DISK" and return 1. */
+static int disk_ctl(unsigned long req, struct csv_disk_req *r, const char *op,
+		    const char *vol, const char *disk)
+{
+	char what[128];
+	int ret = ctl(req, r);
+
+	if (!ret)
+		return 0;
+	snprintf(what, sizeof(what), "%s %s/%s", op, vol, disk);
+	ctl_err(-ret, what);
+	return 1;
 }
 
 static double now_s(void)
@@ -411,8 +412,6 @@ static int cmd_create(int argc, char **argv)
 {
 	struct csv_disk_req r;
 	uint64_t bytes;
-	char what[128];
-	int ret;
 
 	if (argc != 4)
 		return usage_err("create: usage: create VOLUME DISK SIZE");
@@ -421,12 +420,8 @@ static int cmd_create(int argc, char **argv)
 	if (disk_names(&r, "create", argv[1], argv[2]))
 		return 1;
 	r.bytes = bytes;
-	ret = ctl(CSV_CREATE, &r);
-	if (ret) {
-		snprintf(what, sizeof(what), "create %s/%s", argv[1], argv[2]);
-		ctl_err(-ret, what);
+	if (disk_ctl(CSV_CREATE, &r, "create", argv[1], argv[2]))
 		return 1;
-	}
 	printf("%s/%s id %llu\n", argv[1], argv[2], (unsigned long long)r.id);
 	return 0;
 }
@@ -434,20 +429,12 @@ static int cmd_create(int argc, char **argv)
 static int cmd_delete(int argc, char **argv)
 {
 	struct csv_disk_req r;
-	char what[128];
-	int ret;
 
 	if (argc != 3)
 		return usage_err("delete: usage: delete VOLUME DISK");
 	if (disk_names(&r, "delete", argv[1], argv[2]))
 		return 1;
-	ret = ctl(CSV_DELETE, &r);
-	if (ret) {
-		snprintf(what, sizeof(what), "delete %s/%s", argv[1], argv[2]);
-		ctl_err(-ret, what);
-		return 1;
-	}
-	return 0;
+	return disk_ctl(CSV_DELETE, &r, "delete", argv[1], argv[2]);
 }
 
 static int cmd_resize(int argc, char **argv)
@@ -459,8 +446,7 @@ static int cmd_resize(int argc, char **argv)
 	struct csv_disk_req r;
 	bool shrink = false;
 	uint64_t bytes;
-	char what[128];
-	int c, ret;
+	int c;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "s", opts, NULL)) != -1) {
@@ -477,13 +463,7 @@ static int cmd_resize(int argc, char **argv)
 		return 1;
 	r.bytes = bytes;
 	r.flags = shrink ? CSV_RESIZE_SHRINK : 0;
-	ret = ctl(CSV_RESIZE, &r);
-	if (ret) {
-		snprintf(what, sizeof(what), "resize %s/%s", argv[1], argv[2]);
-		ctl_err(-ret, what);
-		return 1;
-	}
-	return 0;
+	return disk_ctl(CSV_RESIZE, &r, "resize", argv[1], argv[2]);
 }
 
 static int cmd_rename(int argc, char **argv)
@@ -508,23 +488,6 @@ static int cmd_rename(int argc, char **argv)
 }
 
 /* ---- open, close: and /dev/csv/VOLUME/DISK ---- */
-
-static char *xasprintf(const char *fmt, ...) __printf(1, 2);
-static char *xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		warnx_("out of memory");
-		exit(1);
-	}
-	return s;
-}
 
 /* DEVDIR/csv/VOL/DISK -> ../../csvN, replacing what is there. -errno. */
 static int link_disk(const char *vol, const char *disk, u32 index)
@@ -638,19 +601,13 @@ static int cmd_open(int argc, char **argv)
 static int cmd_close(int argc, char **argv)
 {
 	struct csv_disk_req r;
-	char what[128];
-	int ret;
 
 	if (argc != 3)
 		return usage_err("close: usage: close VOLUME DISK");
 	if (disk_names(&r, "close", argv[1], argv[2]))
 		return 1;
-	ret = ctl(CSV_CLOSE, &r);
-	if (ret) {
-		snprintf(what, sizeof(what), "close %s/%s", argv[1], argv[2]);
-		ctl_err(-ret, what);
+	if (disk_ctl(CSV_CLOSE, &r, "close", argv[1], argv[2]))
 		return 1;
-	}
 	unlink_disk(argv[1], argv[2]);
 	return 0;
 }

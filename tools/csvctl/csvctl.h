@@ -10,14 +10,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "progmsg.h"
+
 #define CSVCTL_ATTR(x)		__attribute__(x)
 #define __printf(a, b)		CSVCTL_ATTR((format(printf, a, b)))
 #define ARRAY_SIZE(x)		(sizeof(x) / sizeof((x)[0]))
 
-extern const char *progname;
-
-/* "csvctl: MSG\n" on stderr. */
-void warnx_(const char *fmt, ...) __printf(1, 2);
 /* "csvctl: WHAT: strerror(err) (ENAME)\n" on stderr; err > 0. */
 void op_err(int err, const char *fmt, ...) __printf(2, 3);
 const char *errname(int err);

@@ -17,49 +17,10 @@
 
 #include "csv_format.h"
 
-static int failed_checks;
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		printf("  %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__,	\
-		       #cond);						\
-		failed_checks++;					\
-	}								\
-} while (0)
-
-#define CHECK_EQ(a, b) do {						\
-	long long _a = (long long)(a);					\
-	long long _b = (long long)(b);					\
-	if (_a != _b) {							\
-		printf("  %s:%d: %s == %lld, expected %s == %lld\n",	\
-		       __FILE__, __LINE__, #a, _a, #b, _b);		\
-		failed_checks++;					\
-	}								\
-} while (0)
-
-#define CHECK_STR(a, b) do {						\
-	const char *_a = (a), *_b = (b);				\
-	if (!_a || strcmp(_a, _b)) {					\
-		printf("  %s:%d: %s == \"%s\", expected \"%s\"\n",	\
-		       __FILE__, __LINE__, #a, _a ? _a : "(null)", _b);	\
-		failed_checks++;					\
-	}								\
-} while (0)
-
-static int npass, nfail;
-
-static void run(const char *name, void (*fn)(void))
-{
-	failed_checks = 0;
-	fn();
-	if (failed_checks) {
-		printf("FAIL: csv_unit/%s: %d check(s)\n", name, failed_checks);
-		nfail++;
-	} else {
-		printf("PASS: csv_unit/%s\n", name);
-		npass++;
-	}
-}
+#define CHECK_SUITE		"csv_unit"
+#define CHECK_EQ_TYPE		long long
+#define CHECK_EQ_FMT		"%lld"
+#include "check.h"
 
 #define MIB		(1ULL << 20)
 
@@ -709,8 +670,12 @@ static void t_nodes(void)
 	CHECK_EQ(csv_tbl_node_clear(&v.t, 4), -ENOENT);
 	for (i = 0; i < CSV_MAX_NODES - 1; i++)
 		CHECK_EQ(csv_tbl_node_set(&v.t, 100 + i, 1, 4, addr, 1), 0);
-	CHECK_EQ(csv_tbl_node_set(&v.t, 99, 1, 4, addr, 1), -ENOSPC);
-	CHECK_EQ(csv_tbl_node_set(&v.t, 3, 1, 4, addr, 9), 0);
+	/* Full: a new node takes the slot of one that left (3), then no room. */
+	CHECK_EQ(csv_tbl_node_set(&v.t, 99, 1, 4, addr, 1), 0);
+	CHECK(csv_tbl_node_find(&v.t, 99) == s);
+	CHECK(!csv_tbl_node_find(&v.t, 3));
+	CHECK_EQ(csv_tbl_node_set(&v.t, 3, 1, 4, addr, 9), -ENOSPC);
+	CHECK_EQ(csv_tbl_node_set(&v.t, 99, 1, 4, addr, 9), 0);
 	csv_tbl_seal(&v.t, 3);
 	CHECK_EQ(tbl_check(&why), 0);
 	CHECK_EQ(le32_to_cpu(csv_tbl_hdr(&v.t)->writer), 3);
@@ -822,6 +787,5 @@ int main(int argc, char **argv)
 	run("tbl-check", t_tbl_check);
 	run("nodes", t_nodes);
 	run("disk-map", t_disk_map);
-	printf("csv_unit: %d passed, %d failed\n", npass, nfail);
-	return nfail ? 1 : 0;
+	return check_done();
 }

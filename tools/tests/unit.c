@@ -11,40 +11,10 @@
 
 #include "vhd_format.h"
 
-static int failed_checks;
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		printf("  %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__,	\
-		       #cond);						\
-		failed_checks++;					\
-	}								\
-} while (0)
-
-#define CHECK_EQ(a, b) do {						\
-	unsigned long long _a = (unsigned long long)(a);		\
-	unsigned long long _b = (unsigned long long)(b);		\
-	if (_a != _b) {							\
-		printf("  %s:%d: %s == %llu, expected %s == %llu\n",	\
-		       __FILE__, __LINE__, #a, _a, #b, _b);		\
-		failed_checks++;					\
-	}								\
-} while (0)
-
-static int npass, nfail;
-
-static void run(const char *name, void (*fn)(void))
-{
-	failed_checks = 0;
-	fn();
-	if (failed_checks) {
-		printf("FAIL: unit/%s: %d check(s)\n", name, failed_checks);
-		nfail++;
-	} else {
-		printf("PASS: unit/%s\n", name);
-		npass++;
-	}
-}
+#define CHECK_SUITE		"unit"
+#define CHECK_EQ_TYPE		unsigned long long
+#define CHECK_EQ_FMT		"%llu"
+#include "check.h"
 
 static const u8 uuid1[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
 			      14, 15, 16 };
@@ -1039,6 +1009,5 @@ int main(void)
 	run("create-layout", t_create);
 	run("errors", t_errors);
 	run("resize-plan", t_resize_plan);
-	printf("unit: %d passed, %d failed\n", npass, nfail);
-	return nfail ? 1 : 0;
+	return check_done();
 }

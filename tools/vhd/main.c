@@ -8,7 +8,7 @@
 
 #include "vhd.h"
 
-const char *prog = "vhd";
+const char *progname = "vhd";
 
 static void usage(FILE *f)
 {

@@ -1,23 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Helpers shared by the vhd subcommands. */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vhd.h"
-
-void warnx_(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 int parse_size(const char *s, u64 *out)
 {

@@ -6,9 +6,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "progmsg.h"
 #include "vhdio.h"
-
-extern const char *prog;
 
 int cmd_create(int argc, char **argv);
 int cmd_info(int argc, char **argv);
@@ -39,9 +38,6 @@ int ed_trim(struct vhd_image *img);		/* footer to end of data */
 int ed_extend(struct vhd_image *img, u64 end);	/* footer at end if later */
 int ed_copy(struct vhd_image *img, u64 from, u64 to, u64 len);
 void ed_set_size(struct vhd_image *img, u64 size);
-
-/* Messages on stderr, prefixed with the program name. */
-void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* "10G", "512M", "4096", "1.5"-free: integer with K/M/G/T (binary). */
 int parse_size(const char *s, u64 *out);

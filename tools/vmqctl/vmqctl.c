@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,38 +18,26 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "progmsg.h"
+
 #ifndef VMQCTL_VERSION
 #define VMQCTL_VERSION "0.1"
 #endif
 
-#define VMQ_ATTR(x)		__attribute__(x)
-#define __printf(a, b)		VMQ_ATTR((format(printf, a, b)))
 #define ARRAY_SIZE(x)		(sizeof(x) / sizeof((x)[0]))
 
 #define MAX_COLS		16
 #define ATTR_MAX		4096
 
-static const char *progname = "vmqctl";
+const char *progname = "vmqctl";
 static bool json;
-
-static void errx_(const char *fmt, ...) __printf(1, 2);
-static void errx_(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 static void *xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
 
 	if (!p) {
-		errx_("out of memory");
+		warnx_("out of memory");
 		exit(1);
 	}
 	return p;
@@ -61,23 +48,6 @@ static char *xstrdup(const char *s)
 	size_t n = strlen(s) + 1;
 
 	return memcpy(xmalloc(n), s, n);
-}
-
-static char *xasprintf(const char *fmt, ...) __printf(1, 2);
-static char *xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		errx_("out of memory");
-		exit(1);
-	}
-	return s;
 }
 
 static const char *sysfs_root(void)
@@ -402,7 +372,7 @@ static char **list_devs(bool (*keep)(const char *, const void *),
 
 	*n = 0;
 	if (!d) {
-		errx_("%s: %s", sysfs_root(), strerror(errno));
+		warnx_("%s: %s", sysfs_root(), strerror(errno));
 		exit(1);
 	}
 	while ((e = readdir(d))) {
@@ -482,14 +452,14 @@ static char *port_switch(const char *port)
 static int check_switch(const char *sw)
 {
 	if (!name_ok(sw)) {
-		errx_("invalid device name '%s'", sw);
+		warnx_("invalid device name '%s'", sw);
 		return -1;
 	}
 	if (!is_switch(sw)) {
 		char *d = dev_dir(sw, "vmq");
 
-		errx_("%s: not a vmq switch (%s: %s)", sw, d,
-		      strerror(ENOENT));
+		warnx_("%s: not a vmq switch (%s: %s)", sw, d,
+		       strerror(ENOENT));
 		free(d);
 		return -1;
 	}
@@ -499,14 +469,14 @@ static int check_switch(const char *sw)
 static int check_port(const char *port)
 {
 	if (!name_ok(port)) {
-		errx_("invalid device name '%s'", port);
+		warnx_("invalid device name '%s'", port);
 		return -1;
 	}
 	if (!is_port(port)) {
 		char *d = dev_dir(port, "vmq_port");
 
-		errx_("%s: not a vmq port (%s: %s)", port, d,
-		      strerror(ENOENT));
+		warnx_("%s: not a vmq port (%s: %s)", port, d,
+		       strerror(ENOENT));
 		free(d);
 		return -1;
 	}
@@ -626,7 +596,7 @@ static int cmd_show(int argc, char **argv)
 	int ret = 0;
 
 	if (argc > 1) {
-		errx_("show: one switch at most");
+		warnx_("show: one switch at most");
 		return 2;
 	}
 	if (argc == 1) {
@@ -693,7 +663,7 @@ static int cmd_queues(int argc, char **argv)
 	struct table t;
 
 	if (argc != 1) {
-		errx_("queues: need one switch");
+		warnx_("queues: need one switch");
 		return 2;
 	}
 	sw = argv[0];
@@ -862,7 +832,7 @@ static int cmd_stats(int argc, char **argv)
 	DIR *d;
 
 	if (argc != 1) {
-		errx_("stats: need one port");
+		warnx_("stats: need one port");
 		return 2;
 	}
 	if (check_port(argv[0]))
@@ -870,7 +840,7 @@ static int cmd_stats(int argc, char **argv)
 	dir = dev_dir(argv[0], "vmq_port/statistics");
 	d = opendir(dir);
 	if (!d) {
-		errx_("%s: %s", dir, strerror(errno));
+		warnx_("%s: %s", dir, strerror(errno));
 		free(dir);
 		return 1;
 	}
@@ -964,12 +934,12 @@ static int cmd_set(int argc, char **argv)
 	int i, ret;
 
 	if (argc < 3 || (argc - 1) % 2) {
-		errx_("set: need DEVICE KEY VALUE [KEY VALUE...]");
+		warnx_("set: need DEVICE KEY VALUE [KEY VALUE...]");
 		return 2;
 	}
 	dev = argv[0];
 	if (!name_ok(dev)) {
-		errx_("invalid device name '%s'", dev);
+		warnx_("invalid device name '%s'", dev);
 		return 1;
 	}
 	if (is_switch(dev)) {
@@ -977,25 +947,25 @@ static int cmd_set(int argc, char **argv)
 	} else if (is_port(dev)) {
 		sub = "vmq_port";
 	} else {
-		errx_("%s: not a vmq switch or port (no %s/%s/vmq or vmq_port)",
-		      dev, sysfs_root(), dev);
+		warnx_("%s: not a vmq switch or port (no %s/%s/vmq or vmq_port)",
+		       dev, sysfs_root(), dev);
 		return 1;
 	}
 	for (i = 1; i < argc; i += 2) {
 		if (!name_ok(argv[i])) {
-			errx_("%s: invalid key '%s'", dev, argv[i]);
+			warnx_("%s: invalid key '%s'", dev, argv[i]);
 			return 1;
 		}
 		path = xasprintf("%s/%s/%s/%s", sysfs_root(), dev, sub,
 				 argv[i]);
 		ret = write_attr(path, argv[i + 1]);
 		if (ret) {
-			errx_("%s: cannot write '%s': %s%s", path, argv[i + 1],
-			      strerror(-ret),
-			      ret == -ENOENT ? " (no such key)" : "");
+			warnx_("%s: cannot write '%s': %s%s", path, argv[i + 1],
+			       strerror(-ret),
+			       ret == -ENOENT ? " (no such key)" : "");
 			if (i > 1)
-				errx_("%s: keys before %s were set", dev,
-				      argv[i]);
+				warnx_("%s: keys before %s were set", dev,
+				       argv[i]);
 			free(path);
 			return 1;
 		}
@@ -1095,13 +1065,13 @@ int main(int argc, char **argv)
 				continue;
 			}
 			if (n == (int)ARRAY_SIZE(args)) {
-				errx_("%s: too many arguments", cmds[k].name);
+				warnx_("%s: too many arguments", cmds[k].name);
 				return 2;
 			}
 			args[n++] = argv[i];
 		}
 		return cmds[k].fn(n, args);
 	}
-	errx_("unknown command '%s' (show, queues, stats, set)", argv[optind]);
+	warnx_("unknown command '%s' (show, queues, stats, set)", argv[optind]);
 	return 2;
 }
