@@ -245,7 +245,8 @@ t_csvctl_online() {
 	csvfail 1 EBUSY fk delete vol1 web01
 	csvfail 1 EBUSY fk leave vol1
 	# Live migration: the target waits while the source closes.
-	(sleep 0.3; fk close vol1 web01) &
+	# The source is another node: its /dev is not ours.
+	(sleep 0.3; mkdir -p dev-src; CSVCTL_DEVDIR=$PWD/dev-src fk close vol1 web01) &
 	fk open --wait 5 vol1 web01 > out || die "open --wait: $(cat err)"
 	wait
 	[ "$(cat out)" = "$PWD/dev/csv/vol1/web01" ] && [ -L dev/csv/vol1/web01 ] ||
