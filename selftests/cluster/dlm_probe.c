@@ -19,6 +19,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/dlm.h>
 #include <linux/kobject.h>
 #include <linux/module.h>
@@ -377,7 +378,7 @@ static int probe_join(struct probe *p, const char *name)
 {
 	dlm_lockspace_t *ls;
 	int ops_result = 0;
-	int ret;
+	int ret, i;
 
 	mutex_lock(&p->join_lock);
 	if (p->joined) {
@@ -391,6 +392,12 @@ static int probe_join(struct probe *p, const char *name)
 		goto out;
 	}
 	pr_info("joined %s (recovery callbacks %d)\n", name, ops_result);
+	/*
+	 * recover_done, which tells our node id, may come just after the
+	 * join returns; the value blocks we write must name us.
+	 */
+	for (i = 0; !ops_result && !probe_our_nodeid(p) && i < 500; i++)
+		msleep(20);
 
 	mutex_lock(&p->lock);
 	p->ls = ls;
