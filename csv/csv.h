@@ -159,7 +159,7 @@ void csv_dlm_leave(struct csv_vol *vol);
 int csv_lock_sync(struct csv_vol *vol, struct csv_lock *l, const char *res,
 		  int mode, u32 flags);
 int csv_unlock_sync(struct csv_vol *vol, struct csv_lock *l);
-void csv_disk_res(char *buf, size_t len, u64 id);
+int csv_lock_disk(struct csv_vol *vol, struct csv_lock *l, u64 id, int mode);
 bool csv_is_member(struct csv_vol *vol, u32 nodeid);
 int csv_token_check(struct csv_vol *vol, u32 nodeid, const u8 *token);
 void csv_known(struct csv_vol *vol, struct csv_lvb *out);

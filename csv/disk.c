@@ -179,19 +179,6 @@ void csv_disks_refresh(struct csv_vol *vol)
 	mutex_unlock(&vol->disks_lock);
 }
 
-static int csv_disk_lock(struct csv_vol *vol, struct csv_disk *d)
-{
-	char res[32];
-	int ret;
-
-	csv_disk_res(res, sizeof(res), d->id);
-	d->lock.mode = -1;
-	ret = csv_lock_sync(vol, &d->lock, res,
-			    d->read_only ? DLM_LOCK_PR : DLM_LOCK_EX,
-			    DLM_LKF_NOQUEUE);
-	return ret == -EAGAIN ? -EBUSY : ret;
-}
-
 static int csv_disk_add(struct csv_vol *vol, struct csv_disk *d)
 {
 	struct request_queue *lq = bdev_get_queue(vol->lun);
@@ -255,7 +242,8 @@ int csv_disk_open(struct csv_vol *vol, struct csv_disk_req *r)
 		ret = idx;
 		goto unlock;
 	}
-	ret = csv_disk_lock(vol, d);
+	ret = csv_lock_disk(vol, &d->lock, d->id,
+			    d->read_only ? DLM_LOCK_PR : DLM_LOCK_EX);
 	if (ret)
 		goto unlock;
 	/* Deleted or resized before we got the lock? Read it again. */

@@ -78,9 +78,20 @@ int csv_unlock_sync(struct csv_vol *vol, struct csv_lock *l)
 	return l->lksb.sb_status == -DLM_EUNLOCK ? 0 : l->lksb.sb_status;
 }
 
-void csv_disk_res(char *buf, size_t len, u64 id)
+/*
+ * disk:<id> in mode, without waiting: an open (EX writer, PR readers) or
+ * the coordinator's claim before it deletes, renames or shrinks a disk.
+ * EBUSY when some node holds it in a conflicting mode.
+ */
+int csv_lock_disk(struct csv_vol *vol, struct csv_lock *l, u64 id, int mode)
 {
-	snprintf(buf, len, "disk:%llu", id);
+	char res[32];
+	int ret;
+
+	snprintf(res, sizeof(res), "disk:%llu", id);
+	l->mode = -1;
+	ret = csv_lock_sync(vol, l, res, mode, DLM_LKF_NOQUEUE);
+	return ret == -EAGAIN ? -EBUSY : ret;
 }
 
 void csv_known(struct csv_vol *vol, struct csv_lvb *out)

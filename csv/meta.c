@@ -15,19 +15,6 @@
 #include <linux/string.h>
 #include "csv.h"
 
-/* Is disk idx of the table closed on every node? Keep it so if yes. */
-static int csv_claim(struct csv_vol *vol, int idx, struct csv_lock *l)
-{
-	u64 id = le64_to_cpu(csv_tbl_disk(&vol->tbl, idx)->id);
-	char res[32];
-	int ret;
-
-	csv_disk_res(res, sizeof(res), id);
-	l->mode = -1;
-	ret = csv_lock_sync(vol, l, res, DLM_LOCK_EX, DLM_LKF_NOQUEUE);
-	return ret == -EAGAIN ? -EBUSY : ret;
-}
-
 static int csv_edit(struct csv_vol *vol, struct csv_msg *m,
 		    struct csv_lock *claim)
 {
@@ -74,7 +61,9 @@ static int csv_edit(struct csv_vol *vol, struct csv_msg *m,
 		return -EINVAL;
 	if (op == CSV_OP_DELETE || shrink ||
 	    (op == CSV_OP_RENAME && strcmp(m->disk, m->new_name))) {
-		ret = csv_claim(vol, idx, claim);
+		/* Closed on every node? Keep it so until the edit is done. */
+		ret = csv_lock_disk(vol, claim, le64_to_cpu(m->id),
+				    DLM_LOCK_EX);
 		if (ret)
 			return ret;
 	}
