@@ -25,6 +25,7 @@
 #include <linux/mutex.h>
 #include <linux/net.h>
 #include <linux/rcupdate.h>
+#include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -78,9 +79,23 @@ struct csv_disk {
 	bool read_only;
 	bool closing;
 	unsigned int openers;		/* under gd->open_mutex */
+	atomic_t inflight;		/* pieces not yet completed */
+	wait_queue_head_t idle;		/* inflight reached 0 */
+	struct bio_set cbs;		/* clones sent to the LUN */
 	atomic64_t bios;
+	atomic64_t redirected_bios;
+	atomic64_t redirected_sectors;
+	atomic64_t resent;		/* redirected again after a failure */
 	atomic64_t sectors_read;
 	atomic64_t sectors_written;
+};
+
+/* csv_vol.state */
+enum {
+	CSV_S_PATH_FAILED,		/* our path to the LUN gave errors */
+	CSV_S_REDIRECT_NODE,		/* forced on this node */
+	CSV_S_REDIRECT_VOLUME,		/* forced on all, by the table */
+	CSV_S_FENCED,			/* membership in doubt: no LUN I/O */
 };
 
 struct csv_vol {
@@ -123,6 +138,34 @@ struct csv_vol {
 	u32 num_members;
 	struct csv_lvb known;		/* coordinator as info: tells it */
 	wait_queue_head_t wait;		/* known changed */
+
+	/* Redirected I/O: this node's side (redirect.c)... */
+	spinlock_t rlock;		/* rbios, rsent, rconn, io_conns */
+	struct bio_list rbios;		/* handed over, not yet taken */
+	struct list_head rqueue;	/* csv_rreq waiting to be sent */
+	struct list_head rsent;		/* sent, waiting for the answer */
+	struct csv_rconn *rconn;	/* to the coordinator, or NULL */
+	struct task_struct *redir;	/* csv-redir/<vol>: sends, reconnects */
+	wait_queue_head_t rwait;
+	u64 rtag;
+	/* ... and the coordinator's (iosrv.c). */
+	struct list_head io_conns;	/* csv_iosrv, under rlock */
+	struct workqueue_struct *io_wq;
+
+	/* Path to the LUN, forced redirection and fencing (path.c). */
+	unsigned long state;		/* CSV_S_* bits */
+	bool lost_node;			/* recover_slot since recover_prep */
+	unsigned long fence_until;	/* no writer opens before (jiffies) */
+	atomic_t direct_inflight;	/* clones at the LUN */
+	spinlock_t hold_lock;
+	struct bio_list held;		/* bios that came while fenced */
+	struct work_struct unhold_work;
+	struct delayed_work probe_work;
+	atomic_t req_seq;		/* of our metadata requests */
+	atomic64_t path_failures;
+	atomic64_t path_restores;
+	atomic64_t redirected_served;
+	atomic64_t fences;
 
 	/* This node's request server. */
 	struct socket *listen;
@@ -172,7 +215,9 @@ enum csv_op {
 	CSV_OP_DELETE,
 	CSV_OP_RESIZE,
 	CSV_OP_RENAME,
-	CSV_OP_MAX = CSV_OP_RENAME,
+	CSV_OP_REDIRECT,		/* the volume's forced redirection */
+	CSV_OP_IO,			/* the connection carries I/O from now */
+	CSV_OP_MAX = CSV_OP_IO,
 };
 
 #define CSV_MSG_MAGIC		0x4d565343	/* "CSVM" */
@@ -184,23 +229,100 @@ struct csv_msg {
 	__le16 version;
 	__le16 op;
 	__le32 nodeid;			/* the sender */
-	__le32 flags;			/* CSV_RESIZE_SHRINK */
+	__le32 flags;			/* CSV_RESIZE_SHRINK, CSV_REDIRECT_ON */
 	__le64 epoch;			/* coordinator epoch the sender knows */
 	__le64 bytes;
-	__le64 id;			/* reply: the disk's id */
+	__le64 id;			/* request number; reply: disk id */
 	__le32 status;			/* reply: 0 or a positive errno */
 	__le16 port;
 	__le16 family;
 	u8 addr[16];
 	u8 uuid[16];
-	char disk[CSV_DNAME_LEN];
+	char disk[CSV_DNAME_LEN];	/* (CSV_OP_IO: zero) */
 	char new_name[CSV_DNAME_LEN];
 	u8 token[16];			/* the sender's, see csv_token_check */
+};
+
+/*
+ * Redirected I/O: after a CSV_OP_IO exchange of csv_msg frames, the
+ * connection carries these headers, a write's data after its request, a
+ * read's data after its answer. Sectors are the disk's, not the LUN's:
+ * the coordinator maps them with its own table.
+ */
+#define CSV_IO_MAGIC		0x4f495343	/* "CSIO" */
+#define CSV_IO_MAX		SZ_1M		/* bytes in one request */
+#define CSV_IO_DEPTH		64		/* requests under way per node */
+
+enum csv_io_op {
+	CSV_IO_READ = 1,
+	CSV_IO_WRITE,
+	CSV_IO_FLUSH,
+};
+
+#define CSV_IO_FUA		0x1U
+#define CSV_IO_PREFLUSH		0x2U
+#define CSV_IO_FLAGS_ALL	0x3U
+
+struct csv_io_hdr {
+	__le32 magic;
+	__le16 op;
+	__le16 flags;			/* CSV_IO_FUA, CSV_IO_PREFLUSH */
+	__le64 tag;			/* the sender's, echoed */
+	__le64 disk;			/* id */
+	__le64 sector;
+	__le32 bytes;
+	__le32 status;			/* answer: 0 or a positive errno */
+	__le64 epoch;			/* of the coordinator it is meant for */
+};
+
+/* A bio (or a piece of one) on its way through the coordinator. */
+struct csv_rreq {
+	struct list_head node;		/* in rqueue or rsent */
+	struct bio *bio;
+	struct csv_disk *disk;
+	u64 tag;
+	unsigned long queued;		/* jiffies */
+	unsigned long sent;
+};
+
+struct csv_rconn {
+	struct csv_vol *vol;
+	struct socket *sock;
+	struct list_head back;		/* taken by the reader, not done */
+	struct task_struct *rx;
+	u64 epoch;
+	u32 peer;			/* node id of the coordinator */
+	bool broken;
 };
 
 int csv_rpc_start(struct csv_vol *vol);
 void csv_rpc_stop(struct csv_vol *vol);
 int csv_request(struct csv_vol *vol, struct csv_msg *m);
+
+int csv_rpc_connect(struct csv_vol *vol, const struct csv_lvb *k,
+		    struct socket **out);
+
+/* redirect.c */
+int csv_redirect_start(struct csv_vol *vol);
+void csv_redirect_stop(struct csv_vol *vol);
+void csv_redirect_bio(struct csv_disk *d, struct bio *bio, bool resend);
+int csv_redirect_set(struct csv_vol *vol, u32 flags);
+
+/* iosrv.c */
+void csv_iosrv_add(struct csv_vol *vol, struct socket *sock, u32 nodeid);
+void csv_iosrv_reap(struct csv_vol *vol);
+void csv_iosrv_stop_all(struct csv_vol *vol);
+
+/* path.c */
+void csv_path_init(struct csv_vol *vol);
+void csv_path_exit(struct csv_vol *vol);
+bool csv_path_redirected(struct csv_vol *vol);
+void csv_path_failed(struct csv_vol *vol, blk_status_t why);
+void csv_fence(struct csv_vol *vol);
+void csv_unfence(struct csv_vol *vol, bool lost_nodes);
+bool csv_hold_bio(struct csv_vol *vol, struct bio *bio);
+void csv_wait_fence_grace(struct csv_vol *vol);
+void csv_disk_put(struct csv_disk *d);
 
 /* meta.c */
 int csv_meta_exec(struct csv_vol *vol, struct csv_msg *m);

@@ -2,7 +2,10 @@
 /*
  * A virtual disk open on this node: a bio-based block device /dev/csvN
  * whose bios are remapped onto the shared LUN, extent by extent, and sent
- * straight down (direct I/O: no copy, no second page cache). Opening takes
+ * straight down as clones (direct I/O: no copy, no second page cache), or,
+ * when this node's path failed or redirection is forced, through the
+ * coordinator (redirect.c). A clone that fails at the LUN is not failed
+ * up: its bio goes through the coordinator too. Opening takes
  * disk:<id> in EX (PR for read-only) without waiting, so a disk has one
  * writer in the cluster, or readers only.
  */
@@ -41,10 +44,66 @@ static bool csv_map_find(struct csv_disk *d, sector_t s, sector_t *lun,
 	return found;
 }
 
+void csv_disk_put(struct csv_disk *d)
+{
+	if (atomic_dec_and_test(&d->inflight))
+		wake_up_all(&d->idle);
+}
+
+/* The LUN is done with a clone: pass the answer on, or try elsewhere. */
+static void csv_direct_endio(struct bio *clone)
+{
+	struct bio *bio = clone->bi_private;
+	struct csv_disk *d = bio->bi_bdev->bd_disk->private_data;
+	struct csv_vol *vol = d->vol;
+	blk_status_t st = clone->bi_status;
+
+	bio_put(clone);
+	if (atomic_dec_and_test(&vol->direct_inflight))
+		wake_up_all(&vol->rwait);
+	/*
+	 * A path error (not a bad request of the caller's): the coordinator
+	 * does it on its path. The coordinator itself has nobody to ask.
+	 */
+	if (st && st != BLK_STS_NOTSUPP && st != BLK_STS_NOSPC &&
+	    st != BLK_STS_AGAIN &&
+	    !READ_ONCE(vol->coordinator) && !vol->leaving) {
+		csv_path_failed(vol, st);
+		csv_redirect_bio(d, bio, true);
+		return;
+	}
+	bio->bi_status = st;
+	bio_endio(bio);
+	csv_disk_put(d);
+}
+
+/* Piece bio of d, mapped to lun sector (flush: any), to the LUN. */
+static void csv_direct(struct csv_disk *d, struct bio *bio, sector_t lun)
+{
+	struct csv_vol *vol = d->vol;
+	struct bio *clone;
+
+	atomic_inc(&vol->direct_inflight);
+	/* Pairs with csv_fence(): it sees our count, or we see the fence. */
+	smp_mb__after_atomic();
+	if (test_bit(CSV_S_FENCED, &vol->state) && csv_hold_bio(vol, bio)) {
+		if (atomic_dec_and_test(&vol->direct_inflight))
+			wake_up_all(&vol->rwait);
+		csv_disk_put(d);
+		return;
+	}
+	clone = bio_alloc_clone(vol->lun, bio, GFP_NOIO, &d->cbs);
+	clone->bi_iter.bi_sector = lun;
+	clone->bi_private = bio;
+	clone->bi_end_io = csv_direct_endio;
+	submit_bio_noacct(clone);
+}
+
 static void csv_submit_bio(struct bio *bio)
 {
 	struct csv_disk *d = bio->bi_bdev->bd_disk->private_data;
-	sector_t lun, room;
+	bool redirect = csv_path_redirected(d->vol);
+	sector_t lun = 0, room;
 	struct bio *split;
 
 	atomic64_inc(&d->bios);
@@ -54,8 +113,11 @@ static void csv_submit_bio(struct bio *bio)
 			return;
 		}
 		/* A flush: it goes to the whole LUN. */
-		bio_set_dev(bio, d->vol->lun);
-		submit_bio_noacct(bio);
+		atomic_inc(&d->inflight);
+		if (redirect)
+			csv_redirect_bio(d, bio, false);
+		else
+			csv_direct(d, bio, 0);
 		return;
 	}
 	/* 6.1 only warns on writes to a read-only disk; readers share it. */
@@ -63,10 +125,18 @@ static void csv_submit_bio(struct bio *bio)
 		bio_io_error(bio);
 		return;
 	}
+	if (bio_op(bio) != REQ_OP_READ && bio_op(bio) != REQ_OP_WRITE) {
+		bio->bi_status = BLK_STS_NOTSUPP;
+		bio_endio(bio);
+		return;
+	}
 	if (!csv_map_find(d, bio->bi_iter.bi_sector, &lun, &room)) {
 		bio_io_error(bio);
 		return;
 	}
+	/* A redirected request carries at most CSV_IO_MAX. */
+	if (redirect)
+		room = min_t(sector_t, room, CSV_IO_MAX >> SECTOR_SHIFT);
 	if (bio_sectors(bio) > room) {
 		/* The rest comes back through here, after this part. */
 		split = bio_split(bio, room, GFP_NOIO, &d->bs);
@@ -78,9 +148,11 @@ static void csv_submit_bio(struct bio *bio)
 		atomic64_add(bio_sectors(bio), &d->sectors_written);
 	else
 		atomic64_add(bio_sectors(bio), &d->sectors_read);
-	bio_set_dev(bio, d->vol->lun);
-	bio->bi_iter.bi_sector = lun;
-	submit_bio_noacct(bio);
+	atomic_inc(&d->inflight);
+	if (redirect)
+		csv_redirect_bio(d, bio, false);
+	else
+		csv_direct(d, bio, lun);
 }
 
 static int csv_bdev_open(struct block_device *bdev, fmode_t mode)
@@ -107,6 +179,7 @@ static void csv_free_disk(struct gendisk *gd)
 {
 	struct csv_disk *d = gd->private_data;
 
+	bioset_exit(&d->cbs);
 	bioset_exit(&d->bs);
 	kfree(rcu_dereference_protected(d->map, 1));
 	ida_free(&csv_index_ida, d->index);
@@ -227,6 +300,7 @@ int csv_disk_open(struct csv_vol *vol, struct csv_disk_req *r)
 		return -ENOMEM;
 	d->vol = vol;
 	d->read_only = r->flags & CSV_OPEN_READ_ONLY;
+	init_waitqueue_head(&d->idle);
 	strscpy(d->name, r->disk, sizeof(d->name));
 	mutex_lock(&vol->disks_lock);
 	if (csv_disk_find(vol, r->disk)) {
@@ -246,6 +320,9 @@ int csv_disk_open(struct csv_vol *vol, struct csv_disk_req *r)
 			    d->read_only ? DLM_LOCK_PR : DLM_LOCK_EX);
 	if (ret)
 		goto unlock;
+	/* Its last writer may have failed: it must have stopped first. */
+	if (!d->read_only)
+		csv_wait_fence_grace(vol);
 	/* Deleted or resized before we got the lock? Read it again. */
 	ret = csv_tbl_reload(vol);
 	mutex_lock(&vol->meta_lock);
@@ -262,6 +339,9 @@ int csv_disk_open(struct csv_vol *vol, struct csv_disk_req *r)
 	ret = bioset_init(&d->bs, 4, 0, BIOSET_NEED_BVECS);
 	if (ret)
 		goto free_map;
+	ret = bioset_init(&d->cbs, 64, 0, 0);
+	if (ret)
+		goto free_bs;
 	ret = ida_alloc_range(&csv_index_ida, 0, MINORMASK, GFP_KERNEL);
 	if (ret < 0)
 		goto free_bs;
@@ -282,6 +362,7 @@ int csv_disk_open(struct csv_vol *vol, struct csv_disk_req *r)
 free_ida:
 	ida_free(&csv_index_ida, d->index);
 free_bs:
+	bioset_exit(&d->cbs);
 	bioset_exit(&d->bs);
 free_map:
 	kfree(m);
@@ -323,6 +404,8 @@ int csv_disk_close(struct csv_vol *vol, const char *name)
 	if (ret)
 		csv_warn(vol, "%s: flush before close failed: %d\n", name, ret);
 	del_gendisk(gd);
+	/* Bios still under way (redirected ones wait for a coordinator). */
+	wait_event(d->idle, !atomic_read(&d->inflight));
 	csv_unlock_sync(vol, &d->lock);
 	pr_info("%s/%s: closed\n", vol->name, name);
 	put_disk(gd);

@@ -299,14 +299,17 @@ static void csv_coord_ast(void *arg)
 		queue_work(vol->wq, &vol->coord_work);
 }
 
+/* The lockspace stops for recovery: we may be cut off (path.c). */
 static void csv_recover_prep(void *arg)
 {
+	csv_fence(arg);
 }
 
 static void csv_recover_slot(void *arg, struct dlm_slot *slot)
 {
 	struct csv_vol *vol = arg;
 
+	WRITE_ONCE(vol->lost_node, true);
 	csv_warn(vol, "node %d failed\n", slot->nodeid);
 }
 
@@ -325,6 +328,7 @@ static void csv_recover_done(void *arg, struct dlm_slot *slots, int num_slots,
 			vol->nodeid = slots[i].nodeid;
 	}
 	spin_unlock(&vol->slock);
+	csv_unfence(vol, READ_ONCE(vol->lost_node));
 	wake_up_all(&vol->wait);
 }
 

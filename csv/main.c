@@ -113,6 +113,13 @@ static long csv_ioc_status(void __user *arg)
 	s.disks = csv_tbl_count(&vol->tbl);
 	mutex_unlock(&vol->meta_lock);
 	s.open_disks = READ_ONCE(vol->open_disks);
+	s.state = (test_bit(CSV_S_PATH_FAILED, &vol->state) ?
+		   CSV_STATE_PATH_FAILED : 0) |
+		  (test_bit(CSV_S_REDIRECT_NODE, &vol->state) ?
+		   CSV_STATE_REDIRECT_NODE : 0) |
+		  (test_bit(CSV_S_REDIRECT_VOLUME, &vol->state) ?
+		   CSV_STATE_REDIRECT_VOLUME : 0) |
+		  (test_bit(CSV_S_FENCED, &vol->state) ? CSV_STATE_FENCED : 0);
 	up_read(&csv_vols_sem);
 	return csv_copy_out(arg, &s);
 }
@@ -287,6 +294,25 @@ out:
 	return ret;
 }
 
+static long csv_ioc_redirect(void __user *arg)
+{
+	struct csv_redirect r;
+	struct csv_vol *vol;
+	int ret;
+
+	ret = csv_copy_in(&r, sizeof(r), CSV_REDIRECT_SIZE_VER0, arg);
+	if (ret)
+		return ret;
+	if (r.flags & ~CSV_REDIRECT_FLAGS_ALL ||
+	    !csv_str_ok(r.volume, sizeof(r.volume)) || !r.volume[0])
+		return -EINVAL;
+	down_read(&csv_vols_sem);
+	vol = csv_vol_find(r.volume);
+	ret = vol ? csv_redirect_set(vol, r.flags) : -ENOTCONN;
+	up_read(&csv_vols_sem);
+	return ret;
+}
+
 static long csv_ctl_ioctl(struct file *f, unsigned int cmd, unsigned long a)
 {
 	void __user *arg = (void __user *)a;
@@ -309,6 +335,8 @@ static long csv_ctl_ioctl(struct file *f, unsigned int cmd, unsigned long a)
 	case CSV_OPEN:
 	case CSV_CLOSE:
 		return csv_ioc_disk(cmd, arg);
+	case CSV_REDIRECT:
+		return csv_ioc_redirect(arg);
 	}
 	return -ENOTTY;
 }
@@ -337,6 +365,8 @@ static int __init csv_init(void)
 	BUILD_BUG_ON(sizeof(struct csv_disk_req) != CSV_DISK_REQ_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct csv_list) != CSV_LIST_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct csv_status) != CSV_STATUS_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct csv_redirect) != CSV_REDIRECT_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct csv_io_hdr) != 48);
 	ret = csv_sysfs_init();
 	if (ret)
 		return ret;

@@ -8,12 +8,59 @@
  * A disk that some node has open is locked there (disk:<id>); deleting,
  * renaming or shrinking it takes that lock in EX without waiting, so a
  * disk in use answers EBUSY.
+ *
+ * A request is done once, even when its answer is lost: the number of the
+ * sender's last request done is written in its node slot with the edit,
+ * so a request sent again (to a new coordinator, after a failover) that
+ * the old one finished is answered from the table instead of redone. An
+ * edit the old coordinator did not finish storing is not in the table
+ * (a table write is atomic) and is simply done now.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/slab.h>
 #include <linux/string.h>
 #include "csv.h"
+
+/* Was m done already? Then fill in its answer and say so. */
+static bool csv_done_before(struct csv_table *w, struct csv_msg *m)
+{
+	const struct csv_node_slot *s;
+	const char *name = m->disk;
+	int idx;
+
+	s = csv_tbl_node_find(w, le32_to_cpu(m->nodeid));
+	if (!m->id || !s || s->last_req != cpu_to_le32(le64_to_cpu(m->id)))
+		return false;
+	if (le16_to_cpu(m->op) == CSV_OP_RENAME)
+		name = m->new_name;
+	idx = csv_tbl_find(w, name);
+	m->id = idx >= 0 ? csv_tbl_disk(w, idx)->id : 0;
+	return true;
+}
+
+static void csv_mark_done(struct csv_table *w, const struct csv_msg *m)
+{
+	struct csv_node_slot *s;
+
+	s = (struct csv_node_slot *)csv_tbl_node_find(w,
+						     le32_to_cpu(m->nodeid));
+	if (s)
+		s->last_req = cpu_to_le32(le64_to_cpu(m->id));
+}
+
+static int csv_edit_redirect(struct csv_table *w, const struct csv_msg *m)
+{
+	struct csv_tbl_hdr *h = csv_tbl_hdr(w);
+	u16 f = le16_to_cpu(h->flags);
+
+	if (le32_to_cpu(m->flags) & CSV_REDIRECT_ON)
+		f |= CSV_TBL_REDIRECTED;
+	else
+		f &= ~CSV_TBL_REDIRECTED;
+	h->flags = cpu_to_le16(f);
+	return 0;
+}
 
 static int csv_edit(struct csv_vol *vol, struct csv_msg *m,
 		    struct csv_lock *claim)
@@ -33,6 +80,8 @@ static int csv_edit(struct csv_vol *vol, struct csv_msg *m,
 					vol->epoch);
 	case CSV_OP_LEAVE:
 		return csv_tbl_node_clear(w, nodeid);
+	case CSV_OP_REDIRECT:
+		return csv_edit_redirect(w, m);
 	case CSV_OP_CREATE:
 		ret = csv_tbl_create(w, m->disk, bytes, &id);
 		m->id = cpu_to_le64(id);
@@ -85,6 +134,7 @@ static const char *const csv_op_names[] = {
 	[CSV_OP_DELETE] = "delete",
 	[CSV_OP_RESIZE] = "resize",
 	[CSV_OP_RENAME] = "rename",
+	[CSV_OP_REDIRECT] = "redirect",
 };
 
 /* Execute request m (checked by the caller); its answer goes into m. */
@@ -93,6 +143,8 @@ int csv_meta_exec(struct csv_vol *vol, struct csv_msg *m)
 	struct csv_lock *claim;
 	struct csv_tbl_hdr *h;
 	u16 op = le16_to_cpu(m->op);
+	struct csv_msg done;
+	__le64 req;
 	int ret;
 
 	claim = kzalloc(sizeof(*claim), GFP_KERNEL);
@@ -107,9 +159,20 @@ int csv_meta_exec(struct csv_vol *vol, struct csv_msg *m)
 		goto out;
 	}
 	memcpy(vol->work.buf, vol->tbl.buf, vol->tbl.bytes);
+	ret = 0;
+	if (csv_done_before(&vol->work, m)) {
+		pr_info("%s: %s %s by node %u was done before\n", vol->name,
+			csv_op_names[op], m->disk[0] ? m->disk : "-",
+			le32_to_cpu(m->nodeid));
+		goto out;
+	}
+	req = m->id;
 	ret = csv_edit(vol, m, claim);
 	if (ret)
 		goto out;
+	done = *m;
+	done.id = req;
+	csv_mark_done(&vol->work, &done);
 	h = csv_tbl_hdr(&vol->work);
 	le64_add_cpu(&h->generation, 1);
 	h->epoch = cpu_to_le64(vol->epoch);

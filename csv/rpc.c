@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Metadata requests to the coordinator over the cluster network: one TCP
- * connection per request, one fixed-size frame each way. Every node
+ * connection per request, one fixed-size frame each way (a CSV_OP_IO
+ * request instead turns its connection into one of redirected I/O, see
+ * redirect.c and iosrv.c). Every node
  * listens; a node that is not the coordinator answers ESTALE and the
  * sender looks for the coordinator again. A request is only served for a
  * node that is in the lockspace and, once joined, from the address it
@@ -102,7 +104,7 @@ static const char *csv_msg_bad(struct csv_vol *vol, const struct csv_msg *m)
 		return "unterminated name";
 	if (memcmp(m->uuid, vol->sb.uuid, sizeof(m->uuid)))
 		return "another volume";
-	if (le32_to_cpu(m->flags) & ~CSV_RESIZE_SHRINK)
+	if (le32_to_cpu(m->flags) & ~(CSV_RESIZE_SHRINK | CSV_REDIRECT_ON))
 		return "unknown flags";
 	return NULL;
 }
@@ -132,7 +134,27 @@ static int csv_peer_allowed(struct csv_vol *vol, struct socket *sock,
 	return ret;
 }
 
-static void csv_serve(struct csv_vol *vol, struct socket *sock)
+/*
+ * The coordinator takes a member's I/O connection: from now on the socket
+ * belongs to iosrv.c. True when it was taken.
+ */
+static bool csv_serve_io(struct csv_vol *vol, struct socket *sock,
+			 struct csv_msg *m)
+{
+	int ret = 0;
+
+	if (!vol->coordinator || vol->leaving ||
+	    le64_to_cpu(m->epoch) != vol->epoch)
+		ret = -ESTALE;
+	m->status = cpu_to_le32(-ret);
+	m->epoch = cpu_to_le64(vol->epoch);
+	if (csv_xfer(sock, m, true) || ret)
+		return false;
+	csv_iosrv_add(vol, sock, le32_to_cpu(m->nodeid));
+	return true;
+}
+
+static bool csv_serve(struct csv_vol *vol, struct socket *sock)
 {
 	struct csv_msg m;
 	const char *why;
@@ -143,7 +165,7 @@ static void csv_serve(struct csv_vol *vol, struct socket *sock)
 	if (ret) {
 		atomic64_inc(&vol->requests_refused);
 		csv_warn(vol, "request from a peer: short frame (%d)\n", ret);
-		return;
+		return false;
 	}
 	why = csv_msg_bad(vol, &m);
 	if (why) {
@@ -160,12 +182,15 @@ static void csv_serve(struct csv_vol *vol, struct socket *sock)
 			ret = -EPERM;
 		}
 	}
+	if (!ret && le16_to_cpu(m.op) == CSV_OP_IO)
+		return csv_serve_io(vol, sock, &m);
 	if (!ret) {
 		ret = csv_meta_exec(vol, &m);
 		atomic64_inc(&vol->requests_served);
 	}
 	m.status = cpu_to_le32(-ret);
 	csv_xfer(sock, &m, true);
+	return false;
 }
 
 static int csv_server_fn(void *arg)
@@ -176,13 +201,15 @@ static int csv_server_fn(void *arg)
 
 	while (!kthread_should_stop()) {
 		/* The listener's receive timeout brings us back here. */
+		csv_iosrv_reap(vol);
 		ret = kernel_accept(vol->listen, &conn, 0);
 		if (ret) {
 			if (ret != -EAGAIN && ret != -EINTR)
 				msleep(100);	/* no busy loop on errors */
 			continue;
 		}
-		csv_serve(vol, conn);
+		if (csv_serve(vol, conn))
+			continue;
 		kernel_sock_shutdown(conn, SHUT_RDWR);
 		sock_release(conn);
 	}
@@ -231,16 +258,16 @@ void csv_rpc_stop(struct csv_vol *vol)
 	kthread_stop(vol->server);
 	sock_release(vol->listen);
 	vol->listen = NULL;
+	csv_iosrv_stop_all(vol);
 }
 
-static int csv_call(struct csv_vol *vol, const struct csv_lvb *k,
-		    struct csv_msg *m)
+/* Send m to the coordinator k names and read its answer into m. */
+static int csv_exchange(const struct csv_lvb *k, struct csv_msg *m,
+			struct socket **out)
 {
 	struct sockaddr_storage ss;
 	struct socket *sock;
 	int len, ret;
-	__le16 op;
-	u32 status;
 
 	len = csv_sockaddr(&ss, le16_to_cpu(k->family), k->addr,
 			   le16_to_cpu(k->port));
@@ -251,19 +278,38 @@ static int csv_call(struct csv_vol *vol, const struct csv_lvb *k,
 	if (ret)
 		return ret;
 	csv_sock_timeouts(sock, CSV_RPC_REPLY_TIMEOUT);
-	op = m->op;
 	ret = kernel_connect(sock, (struct sockaddr *)&ss, len, 0);
 	if (!ret)
 		ret = csv_xfer(sock, m, true);
 	if (!ret)
 		ret = csv_xfer(sock, m, false);
-	kernel_sock_shutdown(sock, SHUT_RDWR);
-	sock_release(sock);
-	if (ret)
-		return -ENOTCONN;
-	atomic64_inc(&vol->requests_sent);
-	/* The answer is input too. */
-	status = le32_to_cpu(m->status);
+	if (ret || !out) {
+		kernel_sock_shutdown(sock, SHUT_RDWR);
+		sock_release(sock);
+		return ret ? -ENOTCONN : 0;
+	}
+	*out = sock;
+	return 0;
+}
+
+static void csv_msg_fill(struct csv_vol *vol, struct csv_msg *m)
+{
+	m->magic = cpu_to_le32(CSV_MSG_MAGIC);
+	m->version = cpu_to_le16(CSV_MSG_VERSION);
+	m->nodeid = cpu_to_le32(csv_vol_nodeid(vol));
+	m->port = cpu_to_le16(vol->port);
+	m->family = cpu_to_le16(vol->family);
+	memcpy(m->addr, vol->addr, sizeof(m->addr));
+	memcpy(m->uuid, vol->sb.uuid, sizeof(m->uuid));
+	memcpy(m->token, vol->token, sizeof(m->token));
+}
+
+/* The answer is input too: 0 or its status, -EPROTO when malformed. */
+static int csv_answer(struct csv_vol *vol, const struct csv_lvb *k,
+		      const struct csv_msg *m, __le16 op)
+{
+	u32 status = le32_to_cpu(m->status);
+
 	if (le32_to_cpu(m->magic) != CSV_MSG_MAGIC ||
 	    le16_to_cpu(m->version) != CSV_MSG_VERSION || m->op != op ||
 	    status > MAX_ERRNO || status == ERESTARTSYS) {
@@ -272,6 +318,47 @@ static int csv_call(struct csv_vol *vol, const struct csv_lvb *k,
 		return -EPROTO;
 	}
 	return -(int)status;
+}
+
+/*
+ * Open an I/O connection to the coordinator k names (redirect.c). The
+ * socket keeps the long reply timeout: the reader loops on it.
+ */
+int csv_rpc_connect(struct csv_vol *vol, const struct csv_lvb *k,
+		    struct socket **out)
+{
+	struct csv_msg *m;
+	int ret;
+
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return -ENOMEM;
+	csv_msg_fill(vol, m);
+	m->op = cpu_to_le16(CSV_OP_IO);
+	m->epoch = k->epoch;
+	ret = csv_exchange(k, m, out);
+	if (!ret) {
+		ret = csv_answer(vol, k, m, cpu_to_le16(CSV_OP_IO));
+		if (ret) {
+			kernel_sock_shutdown(*out, SHUT_RDWR);
+			sock_release(*out);
+		}
+	}
+	kfree(m);
+	return ret;
+}
+
+static int csv_call(struct csv_vol *vol, const struct csv_lvb *k,
+		    struct csv_msg *m)
+{
+	__le16 op = m->op;
+	int ret;
+
+	ret = csv_exchange(k, m, NULL);
+	if (ret)
+		return -ENOTCONN;
+	atomic64_inc(&vol->requests_sent);
+	return csv_answer(vol, k, m, op);
 }
 
 /*
@@ -286,14 +373,15 @@ int csv_request(struct csv_vol *vol, struct csv_msg *m)
 	struct csv_lvb k;
 	int ret;
 
-	m->magic = cpu_to_le32(CSV_MSG_MAGIC);
-	m->version = cpu_to_le16(CSV_MSG_VERSION);
-	m->nodeid = cpu_to_le32(csv_vol_nodeid(vol));
-	m->port = cpu_to_le16(vol->port);
-	m->family = cpu_to_le16(vol->family);
-	memcpy(m->addr, vol->addr, sizeof(m->addr));
-	memcpy(m->uuid, vol->sb.uuid, sizeof(m->uuid));
-	memcpy(m->token, vol->token, sizeof(m->token));
+	csv_msg_fill(vol, m);
+	/* Numbered, so that a request sent twice is done once (meta.c). */
+	if (le16_to_cpu(m->op) != CSV_OP_JOIN) {
+		u32 seq = atomic_inc_return(&vol->req_seq);
+
+		if (!seq)
+			seq = atomic_inc_return(&vol->req_seq);
+		m->id = cpu_to_le64(seq);
+	}
 	req = *m;
 	do {
 		csv_known(vol, &k);

@@ -117,6 +117,70 @@ static ssize_t requests_refused_show(struct kobject *kobj,
 	return csv_counter_show(buf, &kobj_vol(kobj)->requests_refused);
 }
 
+static ssize_t path_failures_show(struct kobject *kobj,
+				  struct kobj_attribute *a, char *buf)
+{
+	return csv_counter_show(buf, &kobj_vol(kobj)->path_failures);
+}
+
+static ssize_t path_restores_show(struct kobject *kobj,
+				  struct kobj_attribute *a, char *buf)
+{
+	return csv_counter_show(buf, &kobj_vol(kobj)->path_restores);
+}
+
+static ssize_t redirected_served_show(struct kobject *kobj,
+				      struct kobj_attribute *a, char *buf)
+{
+	return csv_counter_show(buf, &kobj_vol(kobj)->redirected_served);
+}
+
+static ssize_t fences_show(struct kobject *kobj,
+			   struct kobj_attribute *a, char *buf)
+{
+	return csv_counter_show(buf, &kobj_vol(kobj)->fences);
+}
+
+static ssize_t csv_bit_show(char *buf, struct kobject *kobj, int bit)
+{
+	return sysfs_emit(buf, "%d\n", test_bit(bit, &kobj_vol(kobj)->state));
+}
+
+static ssize_t path_show(struct kobject *kobj, struct kobj_attribute *a,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  test_bit(CSV_S_PATH_FAILED, &kobj_vol(kobj)->state) ?
+			  "failed" : "ok");
+}
+
+static ssize_t redirect_node_show(struct kobject *kobj,
+				  struct kobj_attribute *a, char *buf)
+{
+	return csv_bit_show(buf, kobj, CSV_S_REDIRECT_NODE);
+}
+
+static ssize_t redirect_volume_show(struct kobject *kobj,
+				    struct kobj_attribute *a, char *buf)
+{
+	return csv_bit_show(buf, kobj, CSV_S_REDIRECT_VOLUME);
+}
+
+static ssize_t fenced_show(struct kobject *kobj, struct kobj_attribute *a,
+			   char *buf)
+{
+	return csv_bit_show(buf, kobj, CSV_S_FENCED);
+}
+
+static struct kobj_attribute csv_attr_path_failures = __ATTR_RO(path_failures);
+static struct kobj_attribute csv_attr_path_restores = __ATTR_RO(path_restores);
+static struct kobj_attribute csv_attr_redirected_served = __ATTR_RO(redirected_served);
+static struct kobj_attribute csv_attr_fences = __ATTR_RO(fences);
+static struct kobj_attribute csv_attr_path = __ATTR_RO(path);
+static struct kobj_attribute csv_attr_redirect_node = __ATTR_RO(redirect_node);
+static struct kobj_attribute csv_attr_redirect_volume = __ATTR_RO(redirect_volume);
+static struct kobj_attribute csv_attr_fenced = __ATTR_RO(fenced);
+
 static struct kobj_attribute csv_attr_requests_sent = __ATTR_RO(requests_sent);
 static struct kobj_attribute csv_attr_requests_served = __ATTR_RO(requests_served);
 static struct kobj_attribute csv_attr_requests_refused = __ATTR_RO(requests_refused);
@@ -142,6 +206,14 @@ static struct attribute *csv_vol_attrs[] = {
 	&csv_attr_requests_sent.attr,
 	&csv_attr_requests_served.attr,
 	&csv_attr_requests_refused.attr,
+	&csv_attr_path_failures.attr,
+	&csv_attr_path_restores.attr,
+	&csv_attr_redirected_served.attr,
+	&csv_attr_fences.attr,
+	&csv_attr_path.attr,
+	&csv_attr_redirect_node.attr,
+	&csv_attr_redirect_volume.attr,
+	&csv_attr_fenced.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(csv_vol);
@@ -218,11 +290,13 @@ static ssize_t access_show(struct device *dev, struct device_attribute *a,
 			  "ro" : "rw");
 }
 
-/* Part 2 adds "redirected": I/O through the coordinator. */
+/* Where new I/O goes: the LUN, or through the coordinator. */
 static ssize_t mode_show(struct device *dev, struct device_attribute *a,
 			 char *buf)
 {
-	return sysfs_emit(buf, "direct\n");
+	return sysfs_emit(buf, "%s\n",
+			  csv_path_redirected(dev_csv_disk(dev)->vol) ?
+			  "redirected" : "direct");
 }
 
 static ssize_t bios_show(struct device *dev, struct device_attribute *a,
@@ -243,6 +317,27 @@ static ssize_t sectors_written_show(struct device *dev,
 	return csv_counter_show(buf, &dev_csv_disk(dev)->sectors_written);
 }
 
+static ssize_t redirected_bios_show(struct device *dev,
+				    struct device_attribute *a, char *buf)
+{
+	return csv_counter_show(buf, &dev_csv_disk(dev)->redirected_bios);
+}
+
+static ssize_t redirected_sectors_show(struct device *dev,
+				       struct device_attribute *a, char *buf)
+{
+	return csv_counter_show(buf, &dev_csv_disk(dev)->redirected_sectors);
+}
+
+static ssize_t resent_show(struct device *dev,
+			   struct device_attribute *a, char *buf)
+{
+	return csv_counter_show(buf, &dev_csv_disk(dev)->resent);
+}
+
+static DEVICE_ATTR_RO(redirected_bios);
+static DEVICE_ATTR_RO(redirected_sectors);
+static DEVICE_ATTR_RO(resent);
 static DEVICE_ATTR_RO(bios);
 static DEVICE_ATTR_RO(sectors_read);
 static DEVICE_ATTR_RO(sectors_written);
@@ -262,6 +357,9 @@ static struct attribute *csv_disk_attrs[] = {
 	&dev_attr_bios.attr,
 	&dev_attr_sectors_read.attr,
 	&dev_attr_sectors_written.attr,
+	&dev_attr_redirected_bios.attr,
+	&dev_attr_redirected_sectors.attr,
+	&dev_attr_resent.attr,
 	NULL,
 };
 

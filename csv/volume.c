@@ -107,6 +107,15 @@ out:
 	return ret;
 }
 
+/* The table's forced redirection, for csv_path_redirected(). */
+static void csv_tbl_flags_apply(struct csv_vol *vol)
+{
+	if (le16_to_cpu(csv_tbl_hdr(&vol->tbl)->flags) & CSV_TBL_REDIRECTED)
+		set_bit(CSV_S_REDIRECT_VOLUME, &vol->state);
+	else
+		clear_bit(CSV_S_REDIRECT_VOLUME, &vol->state);
+}
+
 /* A member's view: reread the table the coordinator may have changed. */
 int csv_tbl_reload(struct csv_vol *vol)
 {
@@ -118,6 +127,16 @@ int csv_tbl_reload(struct csv_vol *vol)
 		if (!ret) {
 			vol->tbl_slot = slot;
 			vol->tbl_gen = le64_to_cpu(csv_tbl_hdr(&vol->tbl)->generation);
+			csv_tbl_flags_apply(vol);
+		} else if (ret != -EUCLEAN && ret != -ENOMEM) {
+			/*
+			 * Our path failed: keep what we had, until the probe
+			 * finds the path again and refreshes (path.c).
+			 */
+			csv_path_failed(vol, BLK_STS_IOERR);
+			csv_warn(vol, "disk table read failed (%d): using generation %llu\n",
+				 ret, vol->tbl_gen);
+			ret = 0;
 		}
 	}
 	mutex_unlock(&vol->meta_lock);
@@ -158,6 +177,7 @@ int csv_tbl_store(struct csv_vol *vol)
 	memcpy(vol->work.buf, vol->tbl.buf, csv_tbl_io_len(vol));
 	vol->tbl_slot = other;
 	vol->tbl_gen = le64_to_cpu(csv_tbl_hdr(&vol->tbl)->generation);
+	csv_tbl_flags_apply(vol);
 	return 0;
 }
 
@@ -194,6 +214,9 @@ out:
 
 static void csv_vol_free(struct csv_vol *vol)
 {
+	csv_path_exit(vol);
+	if (vol->io_wq)
+		destroy_workqueue(vol->io_wq);
 	kfree(vol->tbl.buf);
 	kfree(vol->work.buf);
 	kfree(vol->tbl.scratch);
@@ -266,6 +289,13 @@ static struct csv_vol *csv_vol_new(struct file *f)
 	INIT_LIST_HEAD(&vol->disks);
 	spin_lock_init(&vol->slock);
 	init_waitqueue_head(&vol->wait);
+	spin_lock_init(&vol->rlock);
+	bio_list_init(&vol->rbios);
+	INIT_LIST_HEAD(&vol->rqueue);
+	INIT_LIST_HEAD(&vol->rsent);
+	INIT_LIST_HEAD(&vol->io_conns);
+	init_waitqueue_head(&vol->rwait);
+	csv_path_init(vol);
 	vol->coord.mode = -1;
 	vol->info.mode = -1;
 	return vol;
@@ -305,12 +335,15 @@ int csv_join(struct csv_join *j)
 		goto free;
 	vol->tbl_slot = slot;
 	vol->tbl_gen = le64_to_cpu(csv_tbl_hdr(&vol->tbl)->generation);
+	csv_tbl_flags_apply(vol);
 	memcpy(vol->work.buf, vol->tbl.buf, csv_tbl_io_len(vol));
 	vol->port = j->port;
 	vol->family = j->family;
 	memcpy(vol->addr, j->addr, sizeof(vol->addr));
 	vol->wq = alloc_ordered_workqueue("csv-%s", WQ_MEM_RECLAIM, vol->name);
-	if (!vol->wq) {
+	vol->io_wq = alloc_workqueue("csv-io-%s", WQ_UNBOUND | WQ_MEM_RECLAIM,
+				     0, vol->name);
+	if (!vol->wq || !vol->io_wq) {
 		ret = -ENOMEM;
 		goto free;
 	}
@@ -323,9 +356,12 @@ int csv_join(struct csv_join *j)
 	up_read(&csv_vols_sem);
 	if (ret)
 		goto unlock;
-	ret = csv_rpc_start(vol);
+	ret = csv_redirect_start(vol);
 	if (ret)
 		goto unlock;
+	ret = csv_rpc_start(vol);
+	if (ret)
+		goto stop_redirect;
 	ret = csv_dlm_join(vol);
 	if (ret)
 		goto stop_rpc;
@@ -356,9 +392,12 @@ leave_dlm:
 	vol->leaving = true;
 	csv_rpc_stop(vol);
 	csv_dlm_leave(vol);
+	csv_redirect_stop(vol);
 	goto unlock;
 stop_rpc:
 	csv_rpc_stop(vol);
+stop_redirect:
+	csv_redirect_stop(vol);
 unlock:
 	mutex_unlock(&csv_join_lock);
 free:
@@ -389,6 +428,7 @@ int csv_leave(struct csv_vol *vol)
 	vol->leaving = true;
 	csv_rpc_stop(vol);
 	csv_dlm_leave(vol);
+	csv_redirect_stop(vol);
 	pr_info("%s: left\n", vol->name);
 	csv_vol_free(vol);
 	return 0;

@@ -76,9 +76,14 @@ struct csv_tbl_hdr {
 	u8 uuid[16];			/* the superblock's */
 	__le32 writer;			/* node id of the coordinator */
 	__le32 tbl_bytes;
-	__le32 ndisks;
+	__le16 ndisks;
+	__le16 flags;			/* CSV_TBL_* */
 	__le32 crc;			/* crc32c of tbl_bytes, this field 0 */
 };
+
+/* Every node sends its I/O through the coordinator (csvctl redirect -v). */
+#define CSV_TBL_REDIRECTED	0x1U
+#define CSV_TBL_FLAGS_ALL	0x1U
 
 #define CSV_NODE_JOINED		0x1U
 
@@ -87,7 +92,7 @@ struct csv_node_slot {
 	__le32 flags;			/* CSV_NODE_* */
 	__le16 port;
 	__le16 family;			/* 4 or 6 */
-	__le32 pad;
+	__le32 last_req;		/* its last request done, see meta.c */
 	u8 addr[16];
 	__le64 join_epoch;		/* epoch of its last join */
 };

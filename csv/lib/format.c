@@ -164,7 +164,7 @@ void csv_tbl_seal(struct csv_table *t, u32 writer)
 	struct csv_tbl_hdr *h = csv_tbl_hdr(t);
 
 	h->writer = cpu_to_le32(writer);
-	h->ndisks = cpu_to_le32(csv_tbl_count(t));
+	h->ndisks = cpu_to_le16(csv_tbl_count(t));
 	h->crc = cpu_to_le32(csv_crc32c_buf(t->buf, t->bytes,
 					    offsetof(struct csv_tbl_hdr, crc)));
 }
@@ -240,6 +240,10 @@ int csv_tbl_check(const struct csv_table *t, const struct csv_sb *sb,
 	    le32_to_cpu(h->crc) != csv_crc32c_buf(t->buf, t->bytes,
 						  offsetof(struct csv_tbl_hdr, crc))) {
 		*why = "disk table checksum mismatch";
+		return -EUCLEAN;
+	}
+	if (le16_to_cpu(h->flags) & ~CSV_TBL_FLAGS_ALL) {
+		*why = "disk table with unknown flags";
 		return -EUCLEAN;
 	}
 	if (!next) {

@@ -157,7 +157,8 @@ struct csv_list {
  * @disks: out: disks in the table
  * @open_disks: out: disks open on this node
  * @alloc_unit: out: allocation unit in bytes
- * @__pad: zero
+ * @state: out: CSV_STATE_*: this node's path to the LUN, redirection
+ *	(was __pad, always zero, before redirection existed)
  */
 struct csv_status {
 	__u32 size;
@@ -174,10 +175,16 @@ struct csv_status {
 	__u32 disks;
 	__u32 open_disks;
 	__u32 alloc_unit;
-	__u32 __pad;
+	__u32 state;
 };
 
 #define CSV_STATUS_SIZE_VER0	104
+
+/* struct csv_status.state */
+#define CSV_STATE_PATH_FAILED	0x1U	/* this node's I/O goes redirected */
+#define CSV_STATE_REDIRECT_NODE	0x2U	/* forced on this node */
+#define CSV_STATE_REDIRECT_VOLUME 0x4U	/* forced on every node */
+#define CSV_STATE_FENCED	0x8U	/* I/O held: membership in doubt */
 
 /**
  * struct csv_leave - argument of CSV_LEAVE
@@ -193,6 +200,26 @@ struct csv_leave {
 
 #define CSV_LEAVE_SIZE_VER0	40
 
+/* struct csv_redirect.flags */
+#define CSV_REDIRECT_ON		0x1U	/* switch on; without it, off */
+#define CSV_REDIRECT_VOLUME	0x2U	/* every node, kept in the table */
+#define CSV_REDIRECT_FLAGS_ALL	0x3U
+
+/**
+ * struct csv_redirect - argument of CSV_REDIRECT: forced redirected mode
+ * @size: sizeof(struct csv_redirect) as the caller knows it
+ * @flags: CSV_REDIRECT_*; without CSV_REDIRECT_VOLUME only this node's
+ *	I/O is sent through the coordinator, until switched off or left
+ * @volume: the volume
+ */
+struct csv_redirect {
+	__u32 size;
+	__u32 flags;
+	char volume[CSV_VOLUME_NAME_MAX];
+};
+
+#define CSV_REDIRECT_SIZE_VER0	40
+
 #define CSV_JOIN	_IOWR(CSV_IOC_MAGIC, 0, struct csv_join)
 #define CSV_LEAVE	_IOW(CSV_IOC_MAGIC, 1, struct csv_leave)
 #define CSV_STATUS	_IOWR(CSV_IOC_MAGIC, 2, struct csv_status)
@@ -203,5 +230,6 @@ struct csv_leave {
 #define CSV_RENAME	_IOW(CSV_IOC_MAGIC, 7, struct csv_disk_req)
 #define CSV_OPEN	_IOWR(CSV_IOC_MAGIC, 8, struct csv_disk_req)
 #define CSV_CLOSE	_IOW(CSV_IOC_MAGIC, 9, struct csv_disk_req)
+#define CSV_REDIRECT	_IOW(CSV_IOC_MAGIC, 10, struct csv_redirect)
 
 #endif /* _UAPI_LINUX_CSV_H */
