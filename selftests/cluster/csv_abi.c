@@ -463,7 +463,7 @@ TEST_F(status, ok)
 	ASSERT_LE(4096, self->s.alloc_unit);
 	ASSERT_EQ(0, self->s.alloc_unit & (self->s.alloc_unit - 1));
 	ASSERT_EQ(0, self->s.open_disks);
-	ASSERT_EQ(0, self->s.__pad);
+	ASSERT_EQ(0, self->s.state);
 
 	/* An empty name: the first volume joined. */
 	status_init(&self->s, "");
@@ -495,9 +495,9 @@ TEST_F(status, prefilled)
 	self->s.epoch = 1;
 	ASSERT_EQ(EINVAL, xioctl(self->ctl, CSV_STATUS, &self->s));
 	self->s.epoch = 0;
-	self->s.__pad = 1;
+	self->s.state = 1;
 	ASSERT_EQ(EINVAL, xioctl(self->ctl, CSV_STATUS, &self->s));
-	self->s.__pad = 0;
+	self->s.state = 0;
 	memset(self->s.volume, 'v', sizeof(self->s.volume));
 	ASSERT_EQ(EINVAL, xioctl(self->ctl, CSV_STATUS, &self->s));
 	status_init(&self->s, VOL);
@@ -505,6 +505,62 @@ TEST_F(status, prefilled)
 }
 
 /* ---- the disk requests --------------------------------------------------- */
+
+static void redirect_init(struct csv_redirect *r, const char *vol, __u32 flags)
+{
+	memset(r, 0, sizeof(*r));
+	r->size = sizeof(*r);
+	r->flags = flags;
+	memcpy(r->volume, vol, strnlen(vol, sizeof(r->volume) - 1));
+}
+
+/* Forced redirected mode: this node's and the volume's, seen in status. */
+TEST_F(status, redirect)
+{
+	struct csv_redirect r;
+
+	redirect_init(&r, VOL, CSV_REDIRECT_ON);
+	ASSERT_EQ(0, xioctl(self->ctl, CSV_REDIRECT, &r));
+	status_init(&self->s, VOL);
+	ASSERT_EQ(0, xioctl(self->ctl, CSV_STATUS, &self->s));
+	ASSERT_EQ(CSV_STATE_REDIRECT_NODE, self->s.state);
+	redirect_init(&r, VOL, CSV_REDIRECT_ON | CSV_REDIRECT_VOLUME);
+	ASSERT_EQ(0, xioctl(self->ctl, CSV_REDIRECT, &r));
+	status_init(&self->s, VOL);
+	ASSERT_EQ(0, xioctl(self->ctl, CSV_STATUS, &self->s));
+	ASSERT_EQ(CSV_STATE_REDIRECT_NODE | CSV_STATE_REDIRECT_VOLUME,
+		  self->s.state);
+	redirect_init(&r, VOL, CSV_REDIRECT_VOLUME);
+	ASSERT_EQ(0, xioctl(self->ctl, CSV_REDIRECT, &r));
+	redirect_init(&r, VOL, 0);
+	ASSERT_EQ(0, xioctl(self->ctl, CSV_REDIRECT, &r));
+	status_init(&self->s, VOL);
+	ASSERT_EQ(0, xioctl(self->ctl, CSV_STATUS, &self->s));
+	ASSERT_EQ(0, self->s.state);
+}
+
+TEST_F(status, redirect_bad)
+{
+	struct csv_redirect r;
+
+	redirect_init(&r, VOL, 0x4);
+	ASSERT_EQ(EINVAL, xioctl(self->ctl, CSV_REDIRECT, &r));
+	redirect_init(&r, VOL, 0);
+	r.size = CSV_REDIRECT_SIZE_VER0 - 1;
+	ASSERT_EQ(EINVAL, xioctl(self->ctl, CSV_REDIRECT, &r));
+	redirect_init(&r, "", CSV_REDIRECT_ON);
+	ASSERT_EQ(EINVAL, xioctl(self->ctl, CSV_REDIRECT, &r));
+	redirect_init(&r, VOL, CSV_REDIRECT_ON);
+	memset(r.volume, 'v', sizeof(r.volume));
+	ASSERT_EQ(EINVAL, xioctl(self->ctl, CSV_REDIRECT, &r));
+	redirect_init(&r, "nosuch", CSV_REDIRECT_ON);
+	ASSERT_EQ(ENOTCONN, xioctl(self->ctl, CSV_REDIRECT, &r));
+	ASSERT_EQ(EFAULT, xioctl(self->ctl, CSV_REDIRECT, NULL));
+	/* Nothing of it stuck. */
+	status_init(&self->s, VOL);
+	ASSERT_EQ(0, xioctl(self->ctl, CSV_STATUS, &self->s));
+	ASSERT_EQ(0, self->s.state);
+}
 
 FIXTURE(disk) {
 	int ctl;

@@ -329,6 +329,50 @@ static int cmd_status(int argc, char **argv)
 	printf("alloc_unit: %u\n", s.alloc_unit);
 	printf("disks: %u\n", s.disks);
 	printf("open_disks: %u\n", s.open_disks);
+	printf("path: %s\n", s.state & CSV_STATE_PATH_FAILED ? "failed" : "ok");
+	printf("redirect: %s\n",
+	       s.state & CSV_STATE_REDIRECT_VOLUME ? "volume" :
+	       s.state & CSV_STATE_REDIRECT_NODE ? "node" : "off");
+	printf("fenced: %s\n", s.state & CSV_STATE_FENCED ? "yes" : "no");
+	return 0;
+}
+
+/* ---- redirect ---- */
+
+static int cmd_redirect(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "volume", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char use[] =
+		"redirect: usage: redirect [--volume] VOLUME on|off";
+	struct csv_redirect r;
+	char what[96];
+	int c, ret;
+
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
+		if (c != 'v')
+			return usage_err("%s", use);
+		r.flags |= CSV_REDIRECT_VOLUME;
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 2 || (strcmp(argv[1], "on") && strcmp(argv[1], "off")))
+		return usage_err("%s", use);
+	if (!strcmp(argv[1], "on"))
+		r.flags |= CSV_REDIRECT_ON;
+	snprintf(what, sizeof(what), "redirect %s %s", argv[0], argv[1]);
+	ret = set_name(r.volume, sizeof(r.volume), argv[0]);
+	if (!ret)
+		ret = ctl(CSV_REDIRECT, &r);
+	if (ret) {
+		ctl_err(-ret, what);
+		return 1;
+	}
 	return 0;
 }
 
@@ -642,6 +686,7 @@ static void usage(FILE *out)
 		" %1$s rename VOLUME DISK NEW\n"
 		" %1$s open [--read-only] [--wait SECS] VOLUME DISK\n"
 		" %1$s close VOLUME DISK\n"
+		" %1$s redirect [--volume] VOLUME on|off\n"
 		"\n"
 		"Cluster shared volumes (csv.ko): virtual disks on a shared LUN.\n"
 		"format and inspect work on the LUN offline; the other commands\n"
@@ -671,6 +716,7 @@ static const struct {
 	{ "rename", cmd_rename },
 	{ "open", cmd_open },
 	{ "close", cmd_close },
+	{ "redirect", cmd_redirect },
 	{ "__parse-size", cmd_parse_size },
 };
 

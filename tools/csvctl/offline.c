@@ -457,6 +457,8 @@ int cmd_inspect(int argc, char **argv)
 	       (unsigned long long)le64_to_cpu(csv_tbl_hdr(&t[best])->generation),
 	       (unsigned long long)le64_to_cpu(csv_tbl_hdr(&t[best])->next_id));
 	printf("free_units: %llu\n", (unsigned long long)csv_tbl_free_units(&t[best]));
+	printf("io: %s\n", le16_to_cpu(csv_tbl_hdr(&t[best])->flags) & CSV_TBL_REDIRECTED ?
+	       "redirected" : "direct");
 	print_nodes(&t[best]);
 	print_disks(&t[best]);
 	ret = 0;

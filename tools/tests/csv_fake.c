@@ -289,7 +289,32 @@ static int do_status(struct csv_status *s)
 	s->disks = csv_tbl_count(&lun.t);
 	for (i = 0; i < st.nopen; i++)
 		s->open_disks += !strcmp(st.op[i].vol, v->name);
+	if (le16_to_cpu(csv_tbl_hdr(&lun.t)->flags) & CSV_TBL_REDIRECTED)
+		s->state |= CSV_STATE_REDIRECT_VOLUME;
 	return 0;
+}
+
+/* The one node is the coordinator: only the volume's flag shows. */
+static int do_redirect(struct csv_redirect *r)
+{
+	struct csv_tbl_hdr *h;
+	struct fvol *v;
+	int ret;
+
+	if (r->size != sizeof(*r) || r->flags & ~CSV_REDIRECT_FLAGS_ALL ||
+	    !named(r->volume, sizeof(r->volume)) || !r->volume[0])
+		return -EINVAL;
+	v = st_vol(r->volume);
+	if (!v)
+		return -ENOTCONN;
+	if (!(r->flags & CSV_REDIRECT_VOLUME))
+		return 0;
+	ret = lun_load(v->path);
+	if (ret)
+		return ret;
+	h = csv_tbl_hdr(&lun.t);
+	h->flags = cpu_to_le16(r->flags & CSV_REDIRECT_ON ? CSV_TBL_REDIRECTED : 0);
+	return lun_commit(v->path, v->nodeid);
 }
 
 static int do_list(struct csv_list *l)
@@ -451,6 +476,9 @@ static int fake(unsigned long req, void *arg)
 	case CSV_CREATE: case CSV_DELETE: case CSV_RESIZE: case CSV_RENAME:
 	case CSV_OPEN: case CSV_CLOSE:
 		ret = do_disk(req, arg);
+		break;
+	case CSV_REDIRECT:
+		ret = do_redirect(arg);
 		break;
 	default:
 		ret = -ENOTTY;

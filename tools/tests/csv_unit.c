@@ -304,7 +304,7 @@ static void t_create_delete(void)
 	CHECK_EQ(csv_tbl_free_units(&v.t), 84);
 	csv_tbl_seal(&v.t, 1);
 	CHECK_EQ(tbl_check(&why), 0);
-	CHECK_EQ(le32_to_cpu(csv_tbl_hdr(&v.t)->ndisks), 2);
+	CHECK_EQ(le16_to_cpu(csv_tbl_hdr(&v.t)->ndisks), 2);
 
 	/* Deleted: its id is not handed out again, its units are. */
 	CHECK_EQ(csv_tbl_delete(&v.t, csv_tbl_find(&v.t, "a")), 0);

@@ -195,12 +195,23 @@ t_csvctl_online() {
 	csvfail 1 EEXIST fk join lun.img --addr 192.0.2.7
 	fk status > s || die "status"
 	cat s
-	[ "$(awk -F: '{ print $1 }' s | tr '\n' ' ')" = "volume node role coordinator members epoch generation lun_bytes free_bytes alloc_unit disks open_disks " ] ||
+	[ "$(awk -F: '{ print $1 }' s | tr '\n' ' ')" = "volume node role coordinator members epoch generation lun_bytes free_bytes alloc_unit disks open_disks path redirect fenced " ] ||
 		die "status keys: $(awk -F: '{ print $1 }' s | tr '\n' ' ')"
 	[ "$(ival s volume)" = vol1 ] && [ "$(ival s role)" = coordinator ] &&
 		[ "$(ival s free_bytes)" = $((299 << 20)) ] || die "status values"
 	fk status vol1 | cmp - s || die "status vol1 differs"
 	csvfail 1 ENOENT fk status vol2
+	# Forced redirection of the volume lives in the table.
+	[ "$(ival s redirect)" = off ] || die "redirect before"
+	fk redirect --volume vol1 on || die "redirect --volume on"
+	[ "$(fk status | ival /dev/stdin redirect)" = volume ] || die "redirect --volume not in status"
+	"$CSVCTL" inspect lun.img | grep -q 'redirected' || die "inspect does not show the volume's redirection"
+	fk redirect -v vol1 off || die "redirect -v off"
+	[ "$(fk status | ival /dev/stdin redirect)" = off ] || die "redirect off"
+	fk redirect vol1 on || die "redirect (this node) on"
+	csvfail 1 ENOTCONN fk redirect vol2 on
+	csvfail 2 - fk redirect vol1 sideways
+	csvfail 2 - fk redirect vol1
 	# The join is on the LUN: node slot with our address and port.
 	"$CSVCTL" inspect lun.img | grep -q '^  node 1 addr 192.0.2.7 port 7500 ' || die "node slot"
 
