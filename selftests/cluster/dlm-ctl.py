@@ -27,7 +27,8 @@ in-kernel DLM:
   says "joining" or "member"; on any
   difference it writes control 0 on every member (RPC "stop", over TCP),
   then on every new member sets spaces/<ls>/nodes/* and writes control 1
-  (RPC "start"). Before starting, a survivor removes the comms/<id> of the
+  (RPC "start"). A node that sees a member die stops that lockspace
+  itself at once, as dlm_controld does; without quorum nobody starts it. Before starting, a survivor removes the comms/<id> of the
   failed nodes: that is how the kernel tells a failure from a leave and
   calls recover_slot.
 
@@ -207,6 +208,14 @@ class Daemon:
             self.peer_ls.pop(n, None)
             log("node %d dead (%s)" % (n, why))
             kmsg("node %d: node %d dead (%s)" % (self.me, n, why))
+            # Like dlm_controld on a member leaving the cpg: stop at once,
+            # leader or not, quorum or not. Only the leader starts again,
+            # so a cut-off minority stays stopped (csv fences itself).
+            for ls, st in self.ls.items():
+                if st["started"] and n in st["members"]:
+                    write("%s/%s/control" % (SYS, ls), "0")
+                    st["started"] = False
+                    log("stopped %s: member %d died" % (ls, n))
             self.cond.notify_all()
 
     def hb_payload(self):
