@@ -12,12 +12,28 @@
 # and stopped after it; its output goes to <out>/host-NAME.log). The guest
 # sees RESULTS-DIR as /run/results. QMP helpers should connect per use:
 # QEMU serves one QMP client at a time.
+#
+# A bench with a bench/NAME/TESTS list (csv) needs a cluster instead: it
+# runs through selftests/cluster/run.sh, its scripts on the host driving
+# the nodes, before the single-guest ones.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=($(cd bench && ls -d */ | tr -d /))
 paths=()
+rest=()
+crc=0
+for n in "${names[@]}"; do
+	if [ -f "bench/$n/TESTS" ]; then
+		CLUSTER_TESTS=bench/$n/TESTS CLUSTER_DISK_MB=${CLUSTER_DISK_MB:-512} \
+			VHD_SHOW_LOG=1 selftests/cluster/run.sh || crc=1
+	else
+		rest+=("$n")
+	fi
+done
+[ ${#rest[@]} -gt 0 ] || exit $crc
+names=("${rest[@]}")
 extra=${VHD_QEMU_EXTRA:-}
 mem=${VHD_QEMU_MEM:-2048}
 hosts=()
@@ -32,7 +48,10 @@ for n in "${names[@]}"; do
 	[ -n "$BENCH_HOST" ] && hosts+=("$n/$BENCH_HOST")
 done
 export VHD_QEMU_EXTRA="$extra" VHD_QEMU_MEM="$mem" VHD_SHOW_LOG=1
-[ ${#hosts[@]} -gt 0 ] || exec selftests/run.sh "${paths[@]}"
+if [ ${#hosts[@]} -eq 0 ]; then
+	selftests/run.sh "${paths[@]}" && exit $crc
+	exit 1
+fi
 
 out=${VHD_OUT:-$top/build/selftests/bench-$(date +%Y%m%d-%H%M%S)-$$}
 mkdir -p "$out/results"
@@ -46,4 +65,5 @@ selftests/run.sh "${paths[@]}"
 rc=$?
 for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+[ $crc = 0 ] || rc=1
 exit $rc
