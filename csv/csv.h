@@ -123,6 +123,7 @@ struct csv_vol {
 	struct work_struct coord_work;
 	struct work_struct info_work;
 	struct work_struct publish_work;
+	struct work_struct resign_work;
 	struct csv_lock coord;
 	struct csv_lock info;
 	struct csv_lock self;		/* node:<id>, PW, our token inside */
@@ -144,6 +145,7 @@ struct csv_vol {
 	struct bio_list rbios;		/* handed over, not yet taken */
 	struct list_head rqueue;	/* csv_rreq waiting to be sent */
 	struct list_head rsent;		/* sent, waiting for the answer */
+	unsigned int nsent;		/* on rsent */
 	struct csv_rconn *rconn;	/* to the coordinator, or NULL */
 	struct task_struct *redir;	/* csv-redir/<vol>: sends, reconnects */
 	wait_queue_head_t rwait;
@@ -204,6 +206,8 @@ int csv_lock_sync(struct csv_vol *vol, struct csv_lock *l, const char *res,
 int csv_unlock_sync(struct csv_vol *vol, struct csv_lock *l);
 int csv_lock_disk(struct csv_vol *vol, struct csv_lock *l, u64 id, int mode);
 bool csv_is_member(struct csv_vol *vol, u32 nodeid);
+void csv_coord_resign(struct csv_vol *vol);
+bool csv_can_redirect(struct csv_vol *vol);
 int csv_token_check(struct csv_vol *vol, u32 nodeid, const u8 *token);
 void csv_known(struct csv_vol *vol, struct csv_lvb *out);
 

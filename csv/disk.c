@@ -63,11 +63,11 @@ static void csv_direct_endio(struct bio *clone)
 		wake_up_all(&vol->rwait);
 	/*
 	 * A path error (not a bad request of the caller's): the coordinator
-	 * does it on its path. The coordinator itself has nobody to ask.
+	 * does it on its path. A coordinator steps down for one with a path
+	 * and its bios wait for that one, unless it is alone.
 	 */
 	if (st && st != BLK_STS_NOTSUPP && st != BLK_STS_NOSPC &&
-	    st != BLK_STS_AGAIN &&
-	    !READ_ONCE(vol->coordinator) && !vol->leaving) {
+	    st != BLK_STS_AGAIN && csv_can_redirect(vol)) {
 		csv_path_failed(vol, st);
 		csv_redirect_bio(d, bio, true);
 		return;

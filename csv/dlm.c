@@ -226,6 +226,8 @@ fail:
  * LUN (so that it survives every lock value block), write the value block
  * and publish.
  */
+static void csv_coord_ast(void *arg);
+
 static void csv_coord_work(struct work_struct *work)
 {
 	struct csv_vol *vol = container_of(work, struct csv_vol, coord_work);
@@ -285,6 +287,53 @@ unlock:
 	 */
 	csv_warn(vol, "cannot take over as coordinator: %d\n", ret);
 	csv_unlock_sync(vol, &vol->coord);
+}
+
+/*
+ * Our path to the LUN failed: a coordinator cannot redirect to anyone, so
+ * it steps down for a node that has a path and queues again behind it.
+ * EX -> NL hands coord: (with our epoch in its value block) to the first
+ * waiter; the NL -> EX conversion waits until that one is gone.
+ */
+static void csv_resign_work(struct work_struct *work)
+{
+	struct csv_vol *vol = container_of(work, struct csv_vol, resign_work);
+	u32 others;
+	int ret;
+
+	if (vol->leaving || !vol->coordinator ||
+	    !test_bit(CSV_S_PATH_FAILED, &vol->state))
+		return;
+	spin_lock(&vol->slock);
+	others = vol->num_members - 1;
+	spin_unlock(&vol->slock);
+	if (!others)
+		return;
+	mutex_lock(&vol->meta_lock);
+	vol->coordinator = false;
+	mutex_unlock(&vol->meta_lock);
+	csv_warn(vol, "node %u steps down as coordinator (epoch %llu): no path to the LUN\n",
+		 csv_vol_nodeid(vol), vol->epoch);
+	csv_lvb_fill(vol, (struct csv_lvb *)vol->coord.lvb);
+	ret = csv_lock_sync(vol, &vol->coord, vol->coord_res, DLM_LOCK_NL,
+			    DLM_LKF_CONVERT | DLM_LKF_VALBLK);
+	if (!ret) {
+		vol->coord.want = DLM_LOCK_EX;
+		ret = dlm_lock(vol->ls, DLM_LOCK_EX, &vol->coord.lksb,
+			       DLM_LKF_CONVERT | DLM_LKF_VALBLK, vol->coord_res,
+			       strlen(vol->coord_res), 0, csv_coord_ast,
+			       &vol->coord, NULL);
+	}
+	if (ret)
+		csv_warn(vol, "coordinator lock after stepping down: %d\n", ret);
+	wake_up_all(&vol->rwait);
+}
+
+/* From path.c, any context. */
+void csv_coord_resign(struct csv_vol *vol)
+{
+	if (READ_ONCE(vol->coordinator) && !vol->leaving)
+		queue_work(vol->wq, &vol->resign_work);
 }
 
 /* The grant of our queued EX request, or its unlock after a failed takeover. */
@@ -395,6 +444,7 @@ int csv_dlm_join(struct csv_vol *vol)
 	INIT_WORK(&vol->coord_work, csv_coord_work);
 	INIT_WORK(&vol->info_work, csv_info_work);
 	INIT_WORK(&vol->publish_work, csv_publish_work);
+	INIT_WORK(&vol->resign_work, csv_resign_work);
 	snprintf(vol->ls_name, sizeof(vol->ls_name), "csv-%s", vol->name);
 	snprintf(vol->coord_res, sizeof(vol->coord_res), "coord:%s", vol->name);
 	snprintf(vol->info_res, sizeof(vol->info_res), "info:%s", vol->name);

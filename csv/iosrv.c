@@ -25,7 +25,7 @@ struct csv_iosrv {
 	struct csv_vol *vol;
 	struct socket *sock;
 	struct task_struct *rx;
-	struct mutex send_lock;
+	struct mutex send_lock;		/* one answer at a time */
 	atomic_t inflight;
 	wait_queue_head_t wait;		/* inflight went down */
 	u32 nodeid;
@@ -271,6 +271,11 @@ nomem:
 	return -ENOMEM;
 }
 
+static bool csv_srv_may_run(struct csv_iosrv *c)
+{
+	return !test_bit(CSV_S_FENCED, &c->vol->state) || kthread_should_stop();
+}
+
 static int csv_iosrv_fn(void *arg)
 {
 	struct csv_iosrv *c = arg;
@@ -281,8 +286,8 @@ static int csv_iosrv_fn(void *arg)
 		/* Fenced: we may be the cut-off side; nothing to the LUN. */
 		if (test_bit(CSV_S_FENCED, &vol->state)) {
 			wait_event_interruptible_timeout(vol->rwait,
-				!test_bit(CSV_S_FENCED, &vol->state) ||
-				kthread_should_stop(), HZ / 5);
+							 csv_srv_may_run(c),
+							 HZ / 5);
 			continue;
 		}
 		wait_event_interruptible(c->wait,

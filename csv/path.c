@@ -52,6 +52,23 @@ void csv_path_failed(struct csv_vol *vol, blk_status_t why)
 	}
 	mod_delayed_work(system_wq, &vol->probe_work,
 			 msecs_to_jiffies(probe_ms));
+	csv_coord_resign(vol);
+}
+
+/* May a bio that failed at the LUN wait for a coordinator with a path? */
+bool csv_can_redirect(struct csv_vol *vol)
+{
+	u32 n;
+
+	if (vol->leaving)
+		return false;
+	if (!READ_ONCE(vol->coordinator))
+		return true;
+	/* We are it: only when another node can take over (dlm.c). */
+	spin_lock(&vol->slock);
+	n = vol->num_members;
+	spin_unlock(&vol->slock);
+	return n > 1;
 }
 
 /* Read the superblock; direct I/O again when it comes back. */

@@ -129,6 +129,7 @@ static int csv_rx_fn(void *arg)
 		list_for_each_entry(r, &vol->rsent, node) {
 			if (r->tag == le64_to_cpu(h.tag)) {
 				list_del_init(&r->node);
+				vol->nsent--;
 				found = r;
 				break;
 			}
@@ -186,6 +187,7 @@ static void csv_rconn_close(struct csv_vol *vol)
 	spin_lock_irq(&vol->rlock);
 	vol->rconn = NULL;
 	list_splice_init(&vol->rsent, &again);
+	vol->nsent = 0;
 	spin_unlock_irq(&vol->rlock);
 	list_splice_init(&c->back, &again);
 	list_for_each_entry_safe(r, n, &again, node) {
@@ -286,16 +288,10 @@ static void csv_send_queued(struct csv_vol *vol)
 	struct csv_rconn *c = vol->rconn;
 	struct csv_io_hdr h;
 	struct csv_rreq *r;
-	unsigned int depth;
 	int ret;
 
 	while (!list_empty(&vol->rqueue) && !READ_ONCE(c->broken)) {
-		depth = 0;
-		spin_lock_irq(&vol->rlock);
-		list_for_each_entry(r, &vol->rsent, node)
-			depth++;
-		spin_unlock_irq(&vol->rlock);
-		if (depth >= CSV_IO_DEPTH)
+		if (READ_ONCE(vol->nsent) >= CSV_IO_DEPTH)
 			return;
 		r = list_first_entry(&vol->rqueue, struct csv_rreq, node);
 		r->tag = ++vol->rtag;
@@ -303,6 +299,7 @@ static void csv_send_queued(struct csv_vol *vol)
 		csv_io_hdr_fill(&h, r, c->epoch);
 		spin_lock_irq(&vol->rlock);
 		list_move_tail(&r->node, &vol->rsent);
+		vol->nsent++;
 		spin_unlock_irq(&vol->rlock);
 		ret = csv_sock_io(c->sock, &h, sizeof(h), true,
 				  le16_to_cpu(h.op) == CSV_IO_WRITE);
@@ -369,10 +366,19 @@ static void csv_fail_old(struct csv_vol *vol, bool all)
 	}
 }
 
+/* Anything for csv-redir: bios handed over, room to send, a broken link? */
 static bool csv_redir_busy(struct csv_vol *vol)
 {
-	return !bio_list_empty(&vol->rbios) ||
-	       (vol->rconn && READ_ONCE(vol->rconn->broken));
+	struct csv_rconn *c = vol->rconn;
+
+	if (!bio_list_empty(&vol->rbios))
+		return true;
+	if (!c)
+		return false;	/* the 100 ms poll looks for a coordinator */
+	return READ_ONCE(c->broken) ||
+	       (!list_empty(&vol->rqueue) &&
+		READ_ONCE(vol->nsent) < CSV_IO_DEPTH &&
+		!test_bit(CSV_S_FENCED, &vol->state));
 }
 
 static int csv_redir_fn(void *arg)
@@ -392,7 +398,10 @@ static int csv_redir_fn(void *arg)
 		if (list_empty(&vol->rqueue))
 			continue;
 		if (READ_ONCE(vol->coordinator)) {
-			csv_requeue_direct(vol);
+			/* Stepping down for lack of a path: wait for the next. */
+			if (!test_bit(CSV_S_PATH_FAILED, &vol->state))
+				csv_requeue_direct(vol);
+			csv_fail_old(vol, false);
 			continue;
 		}
 		/* Fenced: not even through the coordinator. */

@@ -5,6 +5,8 @@
 # (the coordinator served them) and direct I/O comes back once the path
 # does. Then forced redirected mode, for this node and for the volume,
 # switched on and off while fio runs: the mode follows, data stays right.
+# Last, the coordinator's own path fails under fio: it steps down for a
+# node with a path and its I/O goes through that one, without an error.
 . "$SRC/selftests/cluster/lib.sh"
 . "$SRC/selftests/cluster/csv_lib.sh"
 all=$(seq 1 "$CL_NODES")
@@ -74,4 +76,26 @@ echo "$out" | grep -q 'err= 0' || ksft_fail "fio reported errors: $(echo "$out" 
 csv_errno 2 EINVAL redirect $CSV_VOL sideways 2>/dev/null ||
 	node_run 2 "$CSVCTL redirect $CSV_VOL sideways; [ \$? = 2 ]" || ksft_fail "bad redirect argument accepted"
 csv 2 close $CSV_VOL d2 || ksft_fail "close d2"
-ksft_pass "path loss and forced modes under fio: no errors, $r2 bios redirected"
+
+# 3. The coordinator loses its path under fio: it steps down, a node with
+# a path coordinates, and node 1's I/O goes through that one.
+csv 1 create $CSV_VOL d1 48M && csv 1 open $CSV_VOL d1 > /dev/null || ksft_fail "create, open d1"
+e=$(csv_attr 1 epoch)
+job="$FIO --name=c --filename=/dev/csv/$CSV_VOL/d1 --size=24M --bs=64k --rw=randwrite --randseed=9"
+bg=$(node_bg 1 "$job --output=/tmp/c.out > /dev/null 2>&1; rc=\$?; cat /tmp/c.out; exit \$rc")
+node_wait_for 1 60 "[ \$(cat /sys/block/\$(basename \$(readlink -f /dev/csv/$CSV_VOL/d1))/csv/sectors_written) -gt 4096 ]" ||
+	ksft_fail "fio on node 1 did not start writing"
+node_break_path 1 || ksft_fail "break node 1's path"
+wait_for 30 eval '[ "$(csv_coordinator)" = 2 ] || [ "$(csv_coordinator)" = 3 ]' ||
+	ksft_fail "the coordinator without a path did not step down: '$(csv_coordinator)'"
+c=$(csv_coordinator)
+[ "$(csv_attr $c epoch)" -gt "$e" ] || ksft_fail "epoch $(csv_attr $c epoch) not above $e"
+node_restore_path 1 || ksft_fail "restore node 1's path"
+out=$(node_wait -t 240 1 "$bg") || ksft_fail "fio on node 1 failed across its path loss: $(echo "$out" | grep -i 'err\|verify' | head -5)"
+echo "$out" | grep -q 'err= 0' || ksft_fail "fio on node 1 reported errors"
+[ "$(csv_attr $c redirected_served)" -gt 0 ] || ksft_fail "node $c served nothing for node 1"
+node_wait_for 1 20 "[ \$(cat /sys/fs/csv/$CSV_VOL/path) = ok ]" || ksft_fail "node 1's path not back"
+csv 1 create $CSV_VOL after 1M || ksft_fail "create from node 1 after stepping down"
+csv 1 close $CSV_VOL d1 || ksft_fail "close d1"
+cl_log "coordinator path loss: node 1 stepped down, node $c coordinates"
+ksft_pass "path loss, forced modes and a coordinator's path loss under fio: no errors"
