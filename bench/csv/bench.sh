@@ -17,6 +17,15 @@ csv 2 create $CSV_VOL b 160M && csv 2 open $CSV_VOL b > /dev/null || exit 1
 # Fill it once: reads of never written blocks would cost nothing.
 node_run -t 600 2 "dd if=/dev/zero of=$dev bs=1M count=160 oflag=direct status=none" || exit 1
 
+# The cluster network's own TCP throughput, node 2 to node 1: the most a
+# redirected write can get (reads come back the other way).
+node_run 1 "iperf3 -s -1 -D > /dev/null 2>&1" || exit 1
+sleep 1
+net=$(node_run -t 60 2 "iperf3 -c 10.77.0.1 -t 5 -J" | python3 -c '
+import json, sys
+print("%.1f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 8 / 1048576))') || exit 1
+fig "cluster network: TCP $net MiB/s (iperf3, node 2 -> node 1, same run): the ceiling of redirected I/O here"
+
 # One workload, direct then redirected, back to back.
 pair() {
 	local what=$1 key=$2 unit=$3 d r
@@ -27,6 +36,7 @@ pair() {
 	r=$(bfio 2 --name=r --filename=$dev "$@" | jget "$key") || exit 1
 	csv 2 redirect $CSV_VOL off
 	fig "$what: direct $d $unit, redirected $r $unit, ratio $(ratio "$r" "$d") (target >= 0.8)"
+	[ "$unit" = MiB/s ] && fig "$what: redirected $r MiB/s against the network's $net MiB/s, ratio $(ratio "$r" "$net")"
 }
 pair "1 MiB sequential write" bw_mib MiB/s --rw=write --bs=1M --size=128M --iodepth=4
 pair "1 MiB sequential read" bw_mib MiB/s --rw=read --bs=1M --size=128M --iodepth=4
