@@ -306,6 +306,12 @@ int csv_request(struct csv_vol *vol, struct csv_msg *m);
 int csv_rpc_connect(struct csv_vol *vol, const struct csv_lvb *k,
 		    struct socket **out);
 
+#define CSV_SK_SEND		0x1U
+#define CSV_SK_MORE		0x2U	/* more data follows: MSG_MORE */
+#define CSV_SK_IDLE		0x4U	/* a timeout before any byte: -EAGAIN */
+int csv_sock_io(struct socket *sock, void *buf, size_t len, unsigned int how);
+void csv_wait_for_stop(void);
+
 /* redirect.c */
 int csv_redirect_start(struct csv_vol *vol);
 void csv_redirect_stop(struct csv_vol *vol);

@@ -42,38 +42,6 @@ struct csv_ioreq {
 	struct page *pages[];
 };
 
-static int csv_srv_io(struct socket *sock, void *buf, size_t len, bool send,
-		      bool idle_ok)
-{
-	struct kvec iov = { .iov_base = buf, .iov_len = len };
-	struct msghdr msg = { };
-	int ret, waits = 0;
-
-	while (iov.iov_len) {
-		if (send) {
-			msg.msg_flags = MSG_NOSIGNAL;
-			ret = kernel_sendmsg(sock, &msg, &iov, 1, iov.iov_len);
-		} else {
-			msg.msg_flags = MSG_WAITALL;
-			ret = kernel_recvmsg(sock, &msg, &iov, 1, iov.iov_len,
-					     MSG_WAITALL);
-		}
-		if (ret == -EAGAIN && !send) {
-			/* Nothing yet: idle; half a frame: give it time. */
-			if (idle_ok && iov.iov_len == len)
-				return -EAGAIN;
-			if (kthread_should_stop() || ++waits > 10)
-				return -ETIMEDOUT;
-			continue;
-		}
-		if (ret <= 0)
-			return ret ? ret : -ECONNRESET;
-		iov.iov_base += ret;
-		iov.iov_len -= ret;
-	}
-	return 0;
-}
-
 static void csv_ioreq_free(struct csv_ioreq *r)
 {
 	u32 i;
@@ -101,11 +69,11 @@ static void csv_reply_work(struct work_struct *work)
 	r->h.status = cpu_to_le32(-r->status);
 	mutex_lock(&c->send_lock);
 	ret = READ_ONCE(c->dead) ? -EPIPE :
-	      csv_srv_io(c->sock, &r->h, sizeof(r->h), true, false);
+	      csv_sock_io(c->sock, &r->h, sizeof(r->h), CSV_SK_SEND);
 	for (i = 0; !ret && data && i < r->npages; i++) {
 		n = min_t(u32, len - i * PAGE_SIZE, PAGE_SIZE);
-		ret = csv_srv_io(c->sock, page_address(r->pages[i]), n, true,
-				 false);
+		ret = csv_sock_io(c->sock, page_address(r->pages[i]), n,
+				  CSV_SK_SEND);
 	}
 	mutex_unlock(&c->send_lock);
 	if (ret && !READ_ONCE(c->dead)) {
@@ -208,7 +176,7 @@ static int csv_srv_one(struct csv_iosrv *c)
 	u32 len, i, n;
 	int ret;
 
-	ret = csv_srv_io(c->sock, &h, sizeof(h), false, true);
+	ret = csv_sock_io(c->sock, &h, sizeof(h), CSV_SK_IDLE);
 	if (ret)
 		return ret;
 	why = csv_io_bad(vol, &h);
@@ -233,9 +201,8 @@ static int csv_srv_one(struct csv_iosrv *c)
 	}
 	/* A write's data comes first, whatever we answer. */
 	for (i = 0; le16_to_cpu(h.op) == CSV_IO_WRITE && i < n; i++) {
-		ret = csv_srv_io(c->sock, page_address(r->pages[i]),
-				 min_t(u32, len - i * PAGE_SIZE, PAGE_SIZE),
-				 false, false);
+		ret = csv_sock_io(c->sock, page_address(r->pages[i]),
+				  min_t(u32, len - i * PAGE_SIZE, PAGE_SIZE), 0);
 		if (ret) {
 			csv_ioreq_free(r);
 			return ret;
@@ -304,12 +271,7 @@ static int csv_iosrv_fn(void *arg)
 		}
 	}
 	WRITE_ONCE(c->dead, true);
-	while (!kthread_should_stop()) {
-		set_current_state(TASK_INTERRUPTIBLE);
-		if (!kthread_should_stop())
-			schedule();
-		__set_current_state(TASK_RUNNING);
-	}
+	csv_wait_for_stop();
 	return 0;
 }
 

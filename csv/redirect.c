@@ -59,30 +59,6 @@ static void csv_rreq_end(struct csv_rreq *r, blk_status_t st)
 	csv_disk_put(d);
 }
 
-static int csv_sock_io(struct socket *sock, void *buf, size_t len, bool send,
-		       bool more)
-{
-	struct kvec iov = { .iov_base = buf, .iov_len = len };
-	struct msghdr msg = { };
-	int ret;
-
-	while (iov.iov_len) {
-		if (send) {
-			msg.msg_flags = MSG_NOSIGNAL | (more ? MSG_MORE : 0);
-			ret = kernel_sendmsg(sock, &msg, &iov, 1, iov.iov_len);
-		} else {
-			msg.msg_flags = MSG_WAITALL;
-			ret = kernel_recvmsg(sock, &msg, &iov, 1, iov.iov_len,
-					     MSG_WAITALL);
-		}
-		if (ret <= 0)
-			return ret ? ret : -ECONNRESET;
-		iov.iov_base += ret;
-		iov.iov_len -= ret;
-	}
-	return 0;
-}
-
 /* A bio's data to or from the socket, segment by segment. */
 static int csv_bio_io(struct socket *sock, struct bio *bio, bool send)
 {
@@ -93,8 +69,9 @@ static int csv_bio_io(struct socket *sock, struct bio *bio, bool send)
 	bio_for_each_segment(bv, bio, iter) {
 		void *p = bvec_kmap_local(&bv);
 
-		ret = csv_sock_io(sock, p, bv.bv_len, send,
-				  iter.bi_size > bv.bv_len);
+		ret = csv_sock_io(sock, p, bv.bv_len,
+				  !send ? 0 : iter.bi_size > bv.bv_len ?
+				  CSV_SK_SEND | CSV_SK_MORE : CSV_SK_SEND);
 		kunmap_local(p);
 		if (ret)
 			break;
@@ -119,7 +96,7 @@ static int csv_rx_fn(void *arg)
 	int ret;
 
 	while (!kthread_should_stop() && !READ_ONCE(c->broken)) {
-		ret = csv_sock_io(c->sock, &h, sizeof(h), false, false);
+		ret = csv_sock_io(c->sock, &h, sizeof(h), CSV_SK_IDLE);
 		if (ret == -EAGAIN)
 			continue;	/* idle: the receive timeout */
 		if (ret)
@@ -161,13 +138,7 @@ static int csv_rx_fn(void *arg)
 		wake_up(&vol->rwait);
 	}
 	csv_rconn_broken(vol, c);
-	/* kthread_stop() wants us still here. */
-	while (!kthread_should_stop()) {
-		set_current_state(TASK_INTERRUPTIBLE);
-		if (!kthread_should_stop())
-			schedule();
-		__set_current_state(TASK_RUNNING);
-	}
+	csv_wait_for_stop();
 	return 0;
 }
 
@@ -301,8 +272,9 @@ static void csv_send_queued(struct csv_vol *vol)
 		list_move_tail(&r->node, &vol->rsent);
 		vol->nsent++;
 		spin_unlock_irq(&vol->rlock);
-		ret = csv_sock_io(c->sock, &h, sizeof(h), true,
-				  le16_to_cpu(h.op) == CSV_IO_WRITE);
+		ret = csv_sock_io(c->sock, &h, sizeof(h),
+				  le16_to_cpu(h.op) == CSV_IO_WRITE ?
+				  CSV_SK_SEND | CSV_SK_MORE : CSV_SK_SEND);
 		if (!ret && le16_to_cpu(h.op) == CSV_IO_WRITE)
 			ret = csv_bio_io(c->sock, r->bio, true);
 		if (ret) {

@@ -83,6 +83,53 @@ static int csv_xfer(struct socket *sock, struct csv_msg *m, bool send)
 	return ret < 0 ? ret : -EPROTO;
 }
 
+/*
+ * len bytes to or from a stream socket of redirected I/O (how: CSV_SK_*).
+ * A receive timeout before the first byte is -EAGAIN with CSV_SK_IDLE (an
+ * idle link); inside a frame the peer gets ten of them to go on.
+ */
+int csv_sock_io(struct socket *sock, void *buf, size_t len, unsigned int how)
+{
+	struct kvec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = { };
+	int ret, waits = 0;
+
+	while (iov.iov_len) {
+		if (how & CSV_SK_SEND) {
+			msg.msg_flags = MSG_NOSIGNAL |
+					(how & CSV_SK_MORE ? MSG_MORE : 0);
+			ret = kernel_sendmsg(sock, &msg, &iov, 1, iov.iov_len);
+		} else {
+			msg.msg_flags = MSG_WAITALL;
+			ret = kernel_recvmsg(sock, &msg, &iov, 1, iov.iov_len,
+					     MSG_WAITALL);
+		}
+		if (ret == -EAGAIN && !(how & CSV_SK_SEND)) {
+			if (how & CSV_SK_IDLE && iov.iov_len == len)
+				return -EAGAIN;
+			if (kthread_should_stop() || ++waits > 10)
+				return -ETIMEDOUT;
+			continue;
+		}
+		if (ret <= 0)
+			return ret ? ret : -ECONNRESET;
+		iov.iov_base += ret;
+		iov.iov_len -= ret;
+	}
+	return 0;
+}
+
+/* The end of a thread that kthread_stop() will reap: wait for it. */
+void csv_wait_for_stop(void)
+{
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!kthread_should_stop())
+			schedule();
+		__set_current_state(TASK_RUNNING);
+	}
+}
+
 static void csv_sock_timeouts(struct socket *sock, long t)
 {
 	sock->sk->sk_rcvtimeo = t;
