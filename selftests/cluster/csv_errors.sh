@@ -45,7 +45,8 @@ csv 2 close $CSV_VOL a && csv 3 resize --shrink $CSV_VOL a 8M || ksft_fail "shri
 [ "$(csv 1 list -n $CSV_VOL | awk '$1 == "a" {print $3}')" = 8388608 ] || ksft_fail "size after shrink"
 
 # A hostile peer: bad magic, an unknown request, a node that is not a
-# member, a member's id from another address, a short frame.
+# member, a member's id from another address, a short frame, an I/O
+# connection or a redirect without the right to it.
 uuid=$(node_run 3 "$CSVCTL inspect /dev/mapper/shared" | sed -n 's/^uuid: //p')
 peer() { node_run 3 "python3 -S \$SRC/selftests/cluster/csv_peer.py 10.77.0.1 7405 $uuid $*"; }
 [ "$(peer 3 create x 1048576 --magic=0x1234)" = 22 ] || ksft_fail "bad magic not EINVAL"
@@ -53,7 +54,13 @@ peer() { node_run 3 "python3 -S \$SRC/selftests/cluster/csv_peer.py 10.77.0.1 74
 [ "$(peer 9 create x 1048576)" = 1 ] || ksft_fail "non-member not EPERM"
 [ "$(peer 2 create x 1048576)" = 1 ] || ksft_fail "node 2's id from node 3 not EPERM"
 [ "$(peer 3 create x 1048576 --short)" = closed ] || ksft_fail "short frame answered"
-[ "$(csv_attr 1 requests_refused)" = 5 ] || ksft_fail "refused $(csv_attr 1 requests_refused), want 5"
+# Nor may a stranger open a connection of redirected I/O, or switch the
+# volume's redirection: a non-member, a member's id without its token.
+[ "$(peer 9 io)" = 1 ] || ksft_fail "I/O connection of a non-member not EPERM"
+[ "$(peer 3 io)" = 1 ] || ksft_fail "I/O connection without the token not EPERM"
+[ "$(peer 9 redirect)" = 1 ] || ksft_fail "redirect from a non-member not EPERM"
+[ "$(csv_attr 1 requests_refused)" = 8 ] || ksft_fail "refused $(csv_attr 1 requests_refused), want 8"
+[ "$(csv_attr 1 redirect_volume)" = 0 ] || ksft_fail "a refused request switched the volume's redirection"
 csv_errno 1 ENOENT open $CSV_VOL x || ksft_fail "a refused request created x"
 node_run 1 "dmesg | grep -q 'csv: vol1: request from node 9 refused'" ||
 	ksft_fail "no kernel message naming the refused node"

@@ -14,7 +14,7 @@ import sys
 import uuid as uuidlib
 
 OPS = {"join": 1, "leave": 2, "create": 3, "delete": 4, "resize": 5,
-       "rename": 6, "bogus": 99}
+       "rename": 6, "redirect": 7, "io": 8, "bogus": 99}
 
 
 def frame(uuid, nodeid, op, disk=b"", nbytes=0, magic=0x4d565343):
