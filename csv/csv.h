@@ -141,7 +141,7 @@ struct csv_vol {
 	wait_queue_head_t wait;		/* known changed */
 
 	/* Redirected I/O: this node's side (redirect.c)... */
-	spinlock_t rlock;		/* rbios, rsent, rconn, io_conns */
+	spinlock_t rlock;		/* rbios, rsent, nsent */
 	struct bio_list rbios;		/* handed over, not yet taken */
 	struct list_head rqueue;	/* csv_rreq waiting to be sent */
 	struct list_head rsent;		/* sent, waiting for the answer */
@@ -151,7 +151,8 @@ struct csv_vol {
 	wait_queue_head_t rwait;
 	u64 rtag;
 	/* ... and the coordinator's (iosrv.c). */
-	struct list_head io_conns;	/* csv_iosrv, under rlock */
+	struct mutex io_lock;		/* io_conns */
+	struct list_head io_conns;	/* csv_iosrv */
 	struct workqueue_struct *io_wq;
 
 	/* Path to the LUN, forced redirection and fencing (path.c). */
@@ -164,6 +165,7 @@ struct csv_vol {
 	struct work_struct unhold_work;
 	struct delayed_work probe_work;
 	atomic_t req_seq;		/* of our metadata requests */
+	struct mutex req_lock;		/* one metadata request at a time */
 	atomic64_t path_failures;
 	atomic64_t path_restores;
 	atomic64_t redirected_served;
@@ -321,6 +323,7 @@ int csv_redirect_set(struct csv_vol *vol, u32 flags);
 /* iosrv.c */
 void csv_iosrv_add(struct csv_vol *vol, struct socket *sock, u32 nodeid);
 void csv_iosrv_reap(struct csv_vol *vol);
+void csv_iosrv_drain(struct csv_vol *vol, u32 nodeid);
 void csv_iosrv_stop_all(struct csv_vol *vol);
 
 /* path.c */

@@ -44,10 +44,13 @@ static bool csv_map_find(struct csv_disk *d, sector_t s, sector_t *lun,
 	return found;
 }
 
+/* RCU: close may free d once the count is 0 (see csv_disk_close). */
 void csv_disk_put(struct csv_disk *d)
 {
+	rcu_read_lock();
 	if (atomic_dec_and_test(&d->inflight))
 		wake_up_all(&d->idle);
+	rcu_read_unlock();
 }
 
 /* The LUN is done with a clone: pass the answer on, or try elsewhere. */
@@ -87,9 +90,9 @@ static void csv_direct(struct csv_disk *d, struct bio *bio, sector_t lun)
 	/* Pairs with csv_fence(): it sees our count, or we see the fence. */
 	smp_mb__after_atomic();
 	if (test_bit(CSV_S_FENCED, &vol->state) && csv_hold_bio(vol, bio)) {
+		/* Held, it keeps its count of d->inflight. */
 		if (atomic_dec_and_test(&vol->direct_inflight))
 			wake_up_all(&vol->rwait);
-		csv_disk_put(d);
 		return;
 	}
 	clone = bio_alloc_clone(vol->lun, bio, GFP_NOIO, &d->cbs);
@@ -134,9 +137,11 @@ static void csv_submit_bio(struct bio *bio)
 		bio_io_error(bio);
 		return;
 	}
-	/* A redirected request carries at most CSV_IO_MAX. */
-	if (redirect)
-		room = min_t(sector_t, room, CSV_IO_MAX >> SECTOR_SHIFT);
+	/*
+	 * A redirected request carries at most CSV_IO_MAX: so does every
+	 * piece, since a direct one that fails is redirected.
+	 */
+	room = min_t(sector_t, room, CSV_IO_MAX >> SECTOR_SHIFT);
 	if (bio_sectors(bio) > room) {
 		/* The rest comes back through here, after this part. */
 		split = bio_split(bio, room, GFP_NOIO, &d->bs);
@@ -406,6 +411,7 @@ int csv_disk_close(struct csv_vol *vol, const char *name)
 	del_gendisk(gd);
 	/* Bios still under way (redirected ones wait for a coordinator). */
 	wait_event(d->idle, !atomic_read(&d->inflight));
+	synchronize_rcu();	/* csv_disk_put() is done with d */
 	csv_unlock_sync(vol, &d->lock);
 	pr_info("%s/%s: closed\n", vol->name, name);
 	put_disk(gd);

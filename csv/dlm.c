@@ -312,6 +312,8 @@ static void csv_resign_work(struct work_struct *work)
 	mutex_lock(&vol->meta_lock);
 	vol->coordinator = false;
 	mutex_unlock(&vol->meta_lock);
+	/* Our bios for members end before another node does theirs again. */
+	csv_iosrv_drain(vol, 0);
 	csv_warn(vol, "node %u steps down as coordinator (epoch %llu): no path to the LUN\n",
 		 csv_vol_nodeid(vol), vol->epoch);
 	csv_lvb_fill(vol, (struct csv_lvb *)vol->coord.lvb);

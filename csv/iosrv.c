@@ -87,10 +87,51 @@ static void csv_reply_work(struct work_struct *work)
 static void csv_srv_endio(struct bio *bio)
 {
 	struct csv_ioreq *r = bio->bi_private;
+	struct csv_vol *vol = r->c->vol;
+	blk_status_t st = bio->bi_status;
 
-	r->status = blk_status_to_errno(bio->bi_status);
+	r->status = blk_status_to_errno(st);
 	bio_put(bio);
-	queue_work(r->c->vol->io_wq, &r->work);
+	/*
+	 * Our own path failed: we step down (dlm.c) and the member sends it
+	 * again to the next coordinator, rather than see EIO.
+	 */
+	if (st && st != BLK_STS_NOTSUPP && st != BLK_STS_NOSPC &&
+	    st != BLK_STS_AGAIN && csv_can_redirect(vol)) {
+		csv_path_failed(vol, st);
+		r->status = -ESTALE;
+	}
+	if (atomic_dec_and_test(&vol->direct_inflight))
+		wake_up_all(&vol->rwait);
+	queue_work(vol->io_wq, &r->work);
+}
+
+static bool csv_srv_may_run(struct csv_iosrv *c)
+{
+	return !test_bit(CSV_S_FENCED, &c->vol->state) || kthread_should_stop();
+}
+
+/*
+ * Counted among the bios at the LUN before the fence is looked at, as in
+ * csv_direct(): csv_fence() sees the count or we see the fence.
+ */
+static bool csv_srv_unfenced(struct csv_iosrv *c)
+{
+	struct csv_vol *vol = c->vol;
+
+	for (;;) {
+		atomic_inc(&vol->direct_inflight);
+		/* Pairs with the barrier in csv_fence(). */
+		smp_mb__after_atomic();
+		if (!test_bit(CSV_S_FENCED, &vol->state))
+			return true;
+		if (atomic_dec_and_test(&vol->direct_inflight))
+			wake_up_all(&vol->rwait);
+		wait_event_interruptible_timeout(vol->rwait,
+						 csv_srv_may_run(c), HZ / 5);
+		if (kthread_should_stop())
+			return false;
+	}
 }
 
 /* Why the header is malformed, or NULL. */
@@ -218,6 +259,8 @@ static int csv_srv_one(struct csv_iosrv *c)
 		csv_warn(vol, "I/O from node %u outside disk %llu (sector %llu)\n",
 			 c->nodeid, le64_to_cpu(h.disk),
 			 le64_to_cpu(h.sector));
+	if (!ret && !csv_srv_unfenced(c))
+		ret = -ESTALE;
 	if (ret) {
 		r->status = ret;
 		queue_work(vol->io_wq, &r->work);
@@ -236,11 +279,6 @@ static int csv_srv_one(struct csv_iosrv *c)
 nomem:
 	csv_ioreq_free(r);
 	return -ENOMEM;
-}
-
-static bool csv_srv_may_run(struct csv_iosrv *c)
-{
-	return !test_bit(CSV_S_FENCED, &c->vol->state) || kthread_should_stop();
 }
 
 static int csv_iosrv_fn(void *arg)
@@ -275,10 +313,34 @@ static int csv_iosrv_fn(void *arg)
 	return 0;
 }
 
+/*
+ * A member that connects again sent again what it had not been answered:
+ * its old connection's bios must be done first, or an old write could
+ * land after the new one of the same sectors.
+ */
+void csv_iosrv_drain(struct csv_vol *vol, u32 nodeid)
+{
+	struct csv_iosrv *c;
+
+	mutex_lock(&vol->io_lock);
+	list_for_each_entry(c, &vol->io_conns, node) {
+		if (nodeid && c->nodeid != nodeid)
+			continue;
+		if (!READ_ONCE(c->dead)) {
+			WRITE_ONCE(c->dead, true);
+			kernel_sock_shutdown(c->sock, SHUT_RDWR);
+		}
+		wait_event(c->wait, !atomic_read(&c->inflight));
+	}
+	mutex_unlock(&vol->io_lock);
+}
+
 /* rpc.c: the socket is ours now. */
 void csv_iosrv_add(struct csv_vol *vol, struct socket *sock, u32 nodeid)
 {
 	struct csv_iosrv *c;
+
+	csv_iosrv_drain(vol, nodeid);
 
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
@@ -298,9 +360,9 @@ void csv_iosrv_add(struct csv_vol *vol, struct socket *sock, u32 nodeid)
 		goto drop;
 	}
 	get_task_struct(c->rx);
-	spin_lock_irq(&vol->rlock);
+	mutex_lock(&vol->io_lock);
 	list_add_tail(&c->node, &vol->io_conns);
-	spin_unlock_irq(&vol->rlock);
+	mutex_unlock(&vol->io_lock);
 	wake_up_process(c->rx);
 	return;
 drop:
@@ -316,6 +378,8 @@ static void csv_iosrv_free(struct csv_iosrv *c)
 	put_task_struct(c->rx);
 	/* Bios at the LUN still answer through the socket (and fail). */
 	wait_event(c->wait, !atomic_read(&c->inflight));
+	/* The last answer's work may still be about to wake c->wait. */
+	flush_workqueue(c->vol->io_wq);
 	sock_release(c->sock);
 	kfree(c);
 }
@@ -325,11 +389,11 @@ static void csv_iosrv_collect(struct csv_vol *vol, bool all)
 	struct csv_iosrv *c, *n;
 	LIST_HEAD(gone);
 
-	spin_lock_irq(&vol->rlock);
+	mutex_lock(&vol->io_lock);
 	list_for_each_entry_safe(c, n, &vol->io_conns, node)
 		if (all || READ_ONCE(c->dead))
 			list_move(&c->node, &gone);
-	spin_unlock_irq(&vol->rlock);
+	mutex_unlock(&vol->io_lock);
 	list_for_each_entry_safe(c, n, &gone, node)
 		csv_iosrv_free(c);
 }

@@ -153,7 +153,9 @@ int csv_meta_exec(struct csv_vol *vol, struct csv_msg *m)
 	claim->mode = -1;
 	mutex_lock(&vol->meta_lock);
 	/* A sender that knows a newer epoch knows a newer coordinator. */
+	/* Fenced, we may be the cut-off side: no table write. */
 	if (!vol->coordinator || vol->leaving ||
+	    test_bit(CSV_S_FENCED, &vol->state) ||
 	    le64_to_cpu(m->epoch) > vol->epoch) {
 		ret = -ESTALE;
 		goto out;

@@ -58,17 +58,12 @@ void csv_path_failed(struct csv_vol *vol, blk_status_t why)
 /* May a bio that failed at the LUN wait for a coordinator with a path? */
 bool csv_can_redirect(struct csv_vol *vol)
 {
-	u32 n;
-
 	if (vol->leaving)
 		return false;
 	if (!READ_ONCE(vol->coordinator))
 		return true;
 	/* We are it: only when another node can take over (dlm.c). */
-	spin_lock(&vol->slock);
-	n = vol->num_members;
-	spin_unlock(&vol->slock);
-	return n > 1;
+	return READ_ONCE(vol->num_members) > 1;
 }
 
 /* Read the superblock; direct I/O again when it comes back. */
@@ -129,8 +124,12 @@ static void csv_unhold_work(struct work_struct *work)
 	bio_list_init(&vol->held);
 	spin_unlock(&vol->hold_lock);
 	/* Back through csv_submit_bio, which looks at the state again. */
-	while ((bio = bio_list_pop(&l)))
+	while ((bio = bio_list_pop(&l))) {
+		struct csv_disk *d = bio->bi_bdev->bd_disk->private_data;
+
 		submit_bio_noacct(bio);
+		csv_disk_put(d);	/* held, it kept the disk */
+	}
 }
 
 /* recover_prep: stop our I/O to the LUN and wait for what is there. */
@@ -189,6 +188,10 @@ void csv_path_exit(struct csv_vol *vol)
 	cancel_delayed_work_sync(&vol->probe_work);
 	cancel_work_sync(&vol->unhold_work);
 	/* Leaving with disks closed: nothing should be held; fail it. */
-	while ((bio = bio_list_pop(&vol->held)))
+	while ((bio = bio_list_pop(&vol->held))) {
+		struct csv_disk *d = bio->bi_bdev->bd_disk->private_data;
+
 		bio_io_error(bio);
+		csv_disk_put(d);
+	}
 }

@@ -64,16 +64,22 @@ static int csv_bio_io(struct socket *sock, struct bio *bio, bool send)
 {
 	struct bvec_iter iter;
 	struct bio_vec bv;
+	bool last;
 	int ret = 0;
 
 	bio_for_each_segment(bv, bio, iter) {
 		void *p = bvec_kmap_local(&bv);
 
+		last = iter.bi_size == bv.bv_len;
 		ret = csv_sock_io(sock, p, bv.bv_len,
-				  !send ? 0 : iter.bi_size > bv.bv_len ?
-				  CSV_SK_SEND | CSV_SK_MORE : CSV_SK_SEND);
+				  !send ? 0 : last ? CSV_SK_SEND :
+				  CSV_SK_SEND | CSV_SK_MORE);
 		kunmap_local(p);
-		if (ret)
+		/*
+		 * Once its last byte is out, the answer may complete and
+		 * free the bio: the iterator must not step again.
+		 */
+		if (ret || last)
 			break;
 	}
 	return ret;

@@ -413,7 +413,7 @@ static int csv_call(struct csv_vol *vol, const struct csv_lvb *k,
  * network. While nobody is coordinator, or the one we know does not
  * answer or says it no longer is, wait for info:<volume> to tell us more.
  */
-int csv_request(struct csv_vol *vol, struct csv_msg *m)
+static int csv_request_one(struct csv_vol *vol, struct csv_msg *m)
 {
 	unsigned long deadline = jiffies + CSV_RPC_DEADLINE;
 	struct csv_msg req;
@@ -438,7 +438,9 @@ int csv_request(struct csv_vol *vol, struct csv_msg *m)
 			ret = csv_meta_exec(vol, m);
 			if (ret != -ESTALE)
 				return ret;
-		} else if (k.nodeid) {
+		} else if (k.nodeid &&
+			   le32_to_cpu(k.nodeid) != csv_vol_nodeid(vol)) {
+			/* (Naming us, it is older than our stepping down.) */
 			ret = csv_call(vol, &k, m);
 			if (ret != -ESTALE && ret != -ENOTCONN)
 				return ret;
@@ -449,4 +451,21 @@ int csv_request(struct csv_vol *vol, struct csv_msg *m)
 	} while (time_before(jiffies, deadline) && !fatal_signal_pending(current));
 	/* Nobody answered as coordinator in time. */
 	return -ETIMEDOUT;
+}
+
+/*
+ * One at a time per volume: the coordinator remembers a node's last
+ * request done, so two under way at once could not both be told apart
+ * when sent again.
+ */
+int csv_request(struct csv_vol *vol, struct csv_msg *m)
+{
+	int ret;
+
+	ret = mutex_lock_killable(&vol->req_lock);
+	if (ret)
+		return ret;
+	ret = csv_request_one(vol, m);
+	mutex_unlock(&vol->req_lock);
+	return ret;
 }

@@ -294,6 +294,8 @@ static struct csv_vol *csv_vol_new(struct file *f)
 	INIT_LIST_HEAD(&vol->rqueue);
 	INIT_LIST_HEAD(&vol->rsent);
 	INIT_LIST_HEAD(&vol->io_conns);
+	mutex_init(&vol->io_lock);
+	mutex_init(&vol->req_lock);
 	init_waitqueue_head(&vol->rwait);
 	csv_path_init(vol);
 	vol->coord.mode = -1;
