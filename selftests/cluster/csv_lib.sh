@@ -14,7 +14,8 @@ csv_load() {
 }
 
 # csv_up [NODES...]: controller, module, a fresh volume formatted by the
-# first node, every node joined (the first one first: it coordinates).
+# first node, every node joined, one after another (the first one first:
+# it coordinates).
 csv_up() {
 	local nodes=${*:-$(live_nodes)} first
 	first=${nodes%% *}
@@ -22,7 +23,11 @@ csv_up() {
 	csv_load $nodes || return 1
 	node_run "$first" "$CSVCTL format --force --name $CSV_VOL /dev/mapper/shared" || return 1
 	csv_join "$first" || return 1
-	on_nodes "${nodes#"$first"}" "$CSVCTL join /dev/mapper/shared --addr 10.77.0.\$NODE"
+	# One after another: a join hung once (CI, 60 s) when two overlapped;
+	# not understood yet, see the closing note of issue #10.
+	for n in ${nodes#"$first"}; do
+		csv_join "$n" || return 1
+	done
 }
 
 # csv_join N: node N joins the volume.
