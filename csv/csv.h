@@ -187,6 +187,12 @@ struct csv_vol {
 	atomic64_t requests_refused;
 };
 
+/* The open disk a bio of /dev/csvN belongs to. */
+static inline struct csv_disk *csv_bio_disk(struct bio *bio)
+{
+	return bio->bi_bdev->bd_disk->private_data;
+}
+
 /* volume.c */
 int csv_join(struct csv_join *j);
 int csv_leave(struct csv_vol *vol);
@@ -330,6 +336,7 @@ void csv_iosrv_stop_all(struct csv_vol *vol);
 void csv_path_init(struct csv_vol *vol);
 void csv_path_exit(struct csv_vol *vol);
 bool csv_path_redirected(struct csv_vol *vol);
+bool csv_path_error(blk_status_t st);
 void csv_path_failed(struct csv_vol *vol, blk_status_t why);
 void csv_fence(struct csv_vol *vol);
 void csv_unfence(struct csv_vol *vol, bool lost_nodes);

@@ -57,7 +57,7 @@ void csv_disk_put(struct csv_disk *d)
 static void csv_direct_endio(struct bio *clone)
 {
 	struct bio *bio = clone->bi_private;
-	struct csv_disk *d = bio->bi_bdev->bd_disk->private_data;
+	struct csv_disk *d = csv_bio_disk(bio);
 	struct csv_vol *vol = d->vol;
 	blk_status_t st = clone->bi_status;
 
@@ -69,8 +69,7 @@ static void csv_direct_endio(struct bio *clone)
 	 * does it on its path. A coordinator steps down for one with a path
 	 * and its bios wait for that one, unless it is alone.
 	 */
-	if (st && st != BLK_STS_NOTSUPP && st != BLK_STS_NOSPC &&
-	    st != BLK_STS_AGAIN && csv_can_redirect(vol)) {
+	if (csv_path_error(st) && csv_can_redirect(vol)) {
 		csv_path_failed(vol, st);
 		csv_redirect_bio(d, bio, true);
 		return;
@@ -104,7 +103,7 @@ static void csv_direct(struct csv_disk *d, struct bio *bio, sector_t lun)
 
 static void csv_submit_bio(struct bio *bio)
 {
-	struct csv_disk *d = bio->bi_bdev->bd_disk->private_data;
+	struct csv_disk *d = csv_bio_disk(bio);
 	bool redirect = csv_path_redirected(d->vol);
 	sector_t lun = 0, room;
 	struct bio *split;

@@ -96,8 +96,7 @@ static void csv_srv_endio(struct bio *bio)
 	 * Our own path failed: we step down (dlm.c) and the member sends it
 	 * again to the next coordinator, rather than see EIO.
 	 */
-	if (st && st != BLK_STS_NOTSUPP && st != BLK_STS_NOSPC &&
-	    st != BLK_STS_AGAIN && csv_can_redirect(vol)) {
+	if (csv_path_error(st) && csv_can_redirect(vol)) {
 		csv_path_failed(vol, st);
 		r->status = -ESTALE;
 	}

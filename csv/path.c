@@ -42,6 +42,13 @@ bool csv_path_redirected(struct csv_vol *vol)
 	       test_bit(CSV_S_REDIRECT_VOLUME, &vol->state);
 }
 
+/* A failure of the path, not an answer to a bad request of the caller's? */
+bool csv_path_error(blk_status_t st)
+{
+	return st && st != BLK_STS_NOTSUPP && st != BLK_STS_NOSPC &&
+	       st != BLK_STS_AGAIN;
+}
+
 /* From a bio's completion: the LUN failed us. */
 void csv_path_failed(struct csv_vol *vol, blk_status_t why)
 {
@@ -125,7 +132,7 @@ static void csv_unhold_work(struct work_struct *work)
 	spin_unlock(&vol->hold_lock);
 	/* Back through csv_submit_bio, which looks at the state again. */
 	while ((bio = bio_list_pop(&l))) {
-		struct csv_disk *d = bio->bi_bdev->bd_disk->private_data;
+		struct csv_disk *d = csv_bio_disk(bio);
 
 		submit_bio_noacct(bio);
 		csv_disk_put(d);	/* held, it kept the disk */
@@ -189,7 +196,7 @@ void csv_path_exit(struct csv_vol *vol)
 	cancel_work_sync(&vol->unhold_work);
 	/* Leaving with disks closed: nothing should be held; fail it. */
 	while ((bio = bio_list_pop(&vol->held))) {
-		struct csv_disk *d = bio->bi_bdev->bd_disk->private_data;
+		struct csv_disk *d = csv_bio_disk(bio);
 
 		bio_io_error(bio);
 		csv_disk_put(d);

@@ -43,11 +43,6 @@ void csv_redirect_bio(struct csv_disk *d, struct bio *bio, bool resend)
 	wake_up(&vol->rwait);
 }
 
-static struct csv_disk *csv_bio_disk(struct bio *bio)
-{
-	return bio->bi_bdev->bd_disk->private_data;
-}
-
 static void csv_rreq_end(struct csv_rreq *r, blk_status_t st)
 {
 	struct bio *bio = r->bio;
