@@ -27,44 +27,7 @@
 
 struct synbus_channel;
 
-/* Packet types (descriptor "type" field). */
-#define SYNBUS_PKT_INBAND	0x0006
-#define SYNBUS_PKT_COMPLETION	0x000b
-
-/* Descriptor flags. */
-#define SYNBUS_PKT_FLAG_COMPLETION_REQUESTED	0x0001
-
-/**
- * struct synbus_pkt_desc - the 16-byte packet descriptor in the ring
- * @type: SYNBUS_PKT_INBAND or SYNBUS_PKT_COMPLETION
- * @offset8: payload offset from the descriptor start, in 8-byte units
- * @len8: packet length without the trailer, in 8-byte units
- * @flags: SYNBUS_PKT_FLAG_*
- * @trans_id: transaction id; for requests an id from the channel id table
- */
-struct synbus_pkt_desc {
-	u16 type;
-	u16 offset8;
-	u16 len8;
-	u16 flags;
-	u64 trans_id;
-} __packed;
-
-/**
- * struct synbus_packet - an inbound packet, in private memory
- * @type: descriptor type
- * @flags: descriptor flags
- * @trans_id: descriptor transaction id
- * @len: payload length in bytes (clamped and validated)
- * @data: payload; valid until the callback returns
- */
-struct synbus_packet {
-	u16 type;
-	u16 flags;
-	u64 trans_id;
-	u32 len;
-	const void *data;
-};
+#include "synbus_ring.h"
 
 /**
  * enum synbus_chan_state - lifecycle of a channel

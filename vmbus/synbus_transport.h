@@ -4,8 +4,7 @@
  * and rescinds channels, answers open/close/buffer requests and rings the
  * doorbell both ways. The in-kernel loopback host is one transport; a
  * transport across a real VM boundary plugs in here without touching client
- * drivers. Also the ring buffer primitives, shared by the guest side (core)
- * and host ends (transports).
+ * drivers. The ring primitives are in lib/synbus_ring.h.
  */
 #ifndef _SYNBUS_TRANSPORT_H
 #define _SYNBUS_TRANSPORT_H
@@ -13,65 +12,7 @@
 #include <linux/list.h>
 #include <linux/types.h>
 #include "synbus.h"
-
-/**
- * struct synbus_ring_hdr - the 4 KiB header page of a ring (VMBus layout)
- * @write_index: next byte the writer writes, offset into the data area
- * @read_index: next byte the reader reads
- * @interrupt_mask: set by the reader while it drains: writer need not signal
- * @pending_send_sz: bytes a blocked writer waits for; 0 when none
- * @reserved1: unused
- * @feature_bits: SYNBUS_RING_FEAT_*
- * @reserved2: pads the header to 4096 bytes
- */
-struct synbus_ring_hdr {
-	u32 write_index;
-	u32 read_index;
-	u32 interrupt_mask;
-	u32 pending_send_sz;
-	u32 reserved1[12];
-	u32 feature_bits;
-	u8 reserved2[4096 - 17 * 4];
-} __packed;
-
-#define SYNBUS_RING_HDR_SIZE	4096
-#define SYNBUS_RING_FEAT_PENDING_SEND_SZ	0x1
-
-/* Descriptor + 8-byte trailer: the smallest packet. */
-#define SYNBUS_PKT_OVERHEAD	(sizeof(struct synbus_pkt_desc) + sizeof(u64))
-
-/**
- * struct synbus_rb - one end (reader or writer) of one ring
- * @hdr: shared header page
- * @data: shared data area
- * @size: bytes in @data
- * @priv_index: this end's own index (write index for the writer, read index
- *	for the reader), kept privately: never re-read from shared memory
- * @pkt_len: reader: bytes of the packet last peeked, 0 when none
- */
-struct synbus_rb {
-	struct synbus_ring_hdr *hdr;
-	u8 *data;
-	u32 size;
-	u32 priv_index;
-	u32 pkt_len;
-};
-
-void synbus_rb_init(struct synbus_rb *rb, void *mem, u32 data_size, bool reset);
-int synbus_rb_write(struct synbus_rb *rb, u16 type, u16 flags, u64 trans_id,
-		    const void *data, u32 len, bool *signal);
-int synbus_rb_peek(struct synbus_rb *rb, void *buf, u32 buf_size,
-		   struct synbus_packet *pkt);
-bool synbus_rb_consume(struct synbus_rb *rb);
-int synbus_rb_read_avail(struct synbus_rb *rb);
-int synbus_rb_write_avail(struct synbus_rb *rb);
-void synbus_rb_mask(struct synbus_rb *rb);
-int synbus_rb_unmask(struct synbus_rb *rb);
-bool synbus_rb_set_pending(struct synbus_rb *rb, u32 len);
-void synbus_rb_clear_pending(struct synbus_rb *rb);
-u32 synbus_rb_max_payload(struct synbus_rb *rb);
-/* Fault injection only: copy raw bytes and publish the write index. */
-void synbus_rb_write_raw(struct synbus_rb *rb, const void *data, u32 len);
+#include "synbus_ring.h"
 
 struct synbus_transport;
 

@@ -3,14 +3,10 @@
  * synbus ring buffers in the VMBus layout: a 4 KiB header page and a data
  * area of 8-byte aligned packets (descriptor, payload, 8-byte trailer). Used
  * by both ends of a ring. An end keeps its own index privately and checks
- * the peer's index on every read of it: the peer is not trusted.
+ * the peer's index on every read of it: the peer is not trusted. Built into
+ * synbus.ko and into the userspace host daemon.
  */
-#include <linux/export.h>
-#include <linux/kernel.h>
-#include <linux/minmax.h>
-#include <linux/string.h>
-#include <asm/barrier.h>
-#include "synbus_transport.h"
+#include "synbus_ring.h"
 
 static bool rb_index_ok(const struct synbus_rb *rb, u32 idx)
 {
