@@ -8,6 +8,7 @@
 #                     the dkms build, one test each
 #   harness           the self-tests of both harnesses only
 #   cluster[/TEST]    the multi-node selftests only (selftests/cluster/run.sh)
+#   hostd[/TEST]      guests of the userspace host daemon only (selftests/hostd)
 #   MODULE[/TEST]     those QEMU selftests only
 # Ends with one line "N passed, N failed[, N skipped]"; exit 1 on failure.
 set -uo pipefail
@@ -86,12 +87,18 @@ case "$sel" in
 	;;
 esac
 case "$sel" in
-host|harness|static|cluster|cluster/*) ;;
+host|harness|static|cluster|cluster/*|hostd|hostd/*) ;;
 '') run_part qemu selftests/run.sh ;;
 *) run_part qemu selftests/run.sh "$sel" ;;
 esac
 case "$sel" in
 ''|cluster|cluster/*) run_part cluster selftests/cluster/run.sh ${sel:+"$sel"} ;;
+esac
+# Guests of the userspace host daemon (tools/synbus-hostd), through the
+# cluster runner: their scripts run on the host.
+case "$sel" in
+''|hostd) run_part hostd env CLUSTER_TESTS=selftests/hostd/TESTS selftests/cluster/run.sh ;;
+hostd/*) run_part hostd env CLUSTER_TESTS=selftests/hostd/TESTS selftests/cluster/run.sh "${sel#hostd/}" ;;
 esac
 
 if [ $skip -gt 0 ]; then

@@ -4,6 +4,10 @@
  * loopback channel (synbus_echo over synbus_loop) beside AF_VSOCK loopback
  * (vsock_loopback) with 64 B, 1 KiB and 4 KiB messages, plus signals per
  * message on the synbus channel. Each figure is printed with its ratio.
+ *
+ * "synbus_bench SECS ID" instead compares the echo device ID, served from
+ * across the VM boundary by synbus-hostd over ivshmem (bench/host), with
+ * a loopback echo channel in this guest.
  */
 #include <pthread.h>
 #include <sys/socket.h>
@@ -155,6 +159,52 @@ static int vsock_connect(pthread_t *srv, int *ls)
 	return fd;
 }
 
+/* The echo device @xid (ivshmem, synbus-hostd) against a loopback one. */
+static int cross(const char *xid)
+{
+	static const size_t sizes[] = { 64, 4096 };
+	double xl, ll, xt, lt, sig;
+	long long ev0, in0;
+	long msgs;
+	char id[37];
+	int xfd, lfd, i, ret;
+
+	ret = sb_offer(SYNBUS_ECHO_CLASS_STR, 256 * 1024, 0, id);
+	if (ret) {
+		fprintf(stderr, "offer: %s\n", strerror(-ret));
+		return 1;
+	}
+	xfd = sb_echo_open(xid, 0);
+	lfd = sb_echo_open(id, 0);
+	if (xfd < 0 || lfd < 0) {
+		perror("open");
+		return 1;
+	}
+	printf("%-6s %-10s %12s %12s %8s\n", "size", "figure", "ivshmem", "loopback", "ratio");
+	for (i = 0; i < 2; i++) {
+		xl = latency(xfd, sizes[i], 0);
+		ll = latency(lfd, sizes[i], 0);
+		ev0 = sb_sysfs_num(xid, "channel/events");
+		in0 = sb_sysfs_num(xid, "channel/interrupts");
+		xt = throughput(xfd, sizes[i], 0, &msgs);
+		sig = (sb_sysfs_num(xid, "channel/events") - ev0 +
+		       sb_sysfs_num(xid, "channel/interrupts") - in0) / (double)msgs;
+		lt = throughput(lfd, sizes[i], 0, &msgs);
+		printf("%-6zu %-10s %9.1f us %9.1f us %8.2f  (ivshmem/loopback, lower is better)\n",
+		       sizes[i], "latency", xl, ll, xl / ll);
+		printf("%-6zu %-10s %7.2f MB/s %7.2f MB/s %8.2f  (ivshmem/loopback, higher is better)\n",
+		       sizes[i], "throughput", xt, lt, xt / lt);
+		printf("%-6zu %-10s %12.0f %12.0f %8s  (messages per second)\n",
+		       sizes[i], "msgs/s", xt * 1e6 / sizes[i], lt * 1e6 / sizes[i], "-");
+		printf("%-6zu %-10s %12.3f %12s %8s  (doorbells both ways per message)\n",
+		       sizes[i], "signals", sig, "-", "-");
+	}
+	close(xfd);
+	close(lfd);
+	sb_rescind(id);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const size_t sizes[] = { 64, 1024, 4096 };
@@ -167,6 +217,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1)
 		secs = atof(argv[1]);
+	if (argc > 2)
+		return cross(argv[2]);
 	ret = sb_offer(SYNBUS_ECHO_CLASS_STR, 256 * 1024, 0, id);
 	if (ret) {
 		fprintf(stderr, "offer: %s\n", strerror(-ret));

@@ -14,6 +14,13 @@
 #   CLUSTER_DISK_MB	size of the shared disk (default 256)
 #   CLUSTER_BOOT_TIMEOUT  seconds to wait for all nodes (default 120)
 #   CLUSTER_TESTS	another TESTS list (its tests beside it): selftest.sh
+#   A TESTS line may also say mem=MiB (per node) and hostd: then the nodes
+#   are guests of tools/synbus-hostd, started on the host before they boot
+#   (state in <test>/hostd, exported as HOSTD_DIR): each node gets an
+#   ivshmem-doorbell device on its own socket and its RAM from a shared
+#   file in /dev/shm (HOSTD_RAM/nodeN.ram) that the daemon punches holes
+#   into for ballooned pages; also a virtio-balloon device and a QMP
+#   socket (nodeN/qmp.sock), for comparisons in bench/host.
 #   VHD_KERNEL, VHD_KVER, VHD_KMOD_ROOT, VHD_OUT, VHD_NO_BUILD=1,
 #   VHD_SHOW_LOG=1, VHD_ACCEL=tcg, VHD_TIMEOUT_SCALE, VHD_APPEND: as for
 #   selftests/run.sh
@@ -39,7 +46,7 @@ for t in vde_switch qemu-system-x86_64 dmsetup; do
 	command -v $t > /dev/null || { echo "run.sh: $t missing; run 'make deps'" >&2; exit 1; }
 done
 
-# The plan: "name timeout nodes" lines.
+# The plan: "name timeout nodes mem hostd" lines.
 sel=()
 for s in "$@"; do
 	case "$s" in
@@ -57,14 +64,16 @@ while read -r name opts; do
 	if [ ${#sel[@]} -gt 0 ] && [[ " ${sel[*]} " != *" $name "* ]]; then
 		continue
 	fi
-	to=120 nn=$nodes_default
+	to=120 nn=$nodes_default nm=$mem hd=0
 	for o in $opts; do
 		case "$o" in
 		timeout=*) to=${o#timeout=} ;;
 		nodes=*) nn=${o#nodes=} ;;
+		mem=*) nm=${o#mem=} ;;
+		hostd) hd=1 ;;
 		esac
 	done
-	echo "$name $((to * ${VHD_TIMEOUT_SCALE:-1})) $nn" >> "$plan"
+	echo "$name $((to * ${VHD_TIMEOUT_SCALE:-1})) $nn $nm $hd" >> "$plan"
 done < "$list"
 for s in "${sel[@]}"; do
 	grep -q "^$s " "$plan" || { echo "run.sh: no test cluster/$s" >&2; exit 2; }
@@ -74,6 +83,10 @@ ntests=$(wc -l < "$plan")
 if [ "${VHD_NO_BUILD:-0}" != 1 ]; then
 	make -s -C $here KDIR="${KDIR:-$(scripts/kdir.sh)}" all > "$out/build.log" 2>&1 ||
 		{ cat "$out/build.log"; echo "run.sh: $here build failed" >&2; exit 1; }
+	if grep -q ' 1$' "$plan"; then
+		make -s -C tools all > "$out/build-tools.log" 2>&1 ||
+			{ cat "$out/build-tools.log"; echo "run.sh: tools build failed" >&2; exit 1; }
+	fi
 fi
 
 # The same cached initramfs as selftests/run.sh; node.sh is the runner.
@@ -105,13 +118,54 @@ bad_lines() {
 	grep -E "$BAD" "$1" | grep -vE "${known:-^$}"
 }
 
-# boot_node DIR N NODES: start node N of a cluster in DIR, in the background.
+hostd=$top/tools/synbus-hostd/synbus-hostd
+
+# start_hostd DIR NODES MEM: the host daemon, one VM per node; waits for
+# its sockets.
+start_hostd() {
+	local d=$1 nn=$2 m=$3 n vms=() i
+	mkdir -p "$d/hostd" "$HOSTD_RAM"
+	for ((n = 1; n <= nn; n++)); do
+		vms+=(--vm "node$n,socket=$d/hostd/node$n.sock,ram=$HOSTD_RAM/node$n.ram,mem=${m}M,machine=q35")
+	done
+	# Kept for tests that restart the daemon (hostd_restart in hostd_lib.sh).
+	printf '%q ' "$hostd" -f -d "$d/hostd" "${vms[@]}" > "$d/hostd.cmd"
+	"$hostd" -f -d "$d/hostd" "${vms[@]}" >> "$d/hostd.log" 2>&1 &
+	echo $! > "$d/hostd.pid"
+	disown
+	for ((i = 0; i < 100; i++)); do
+		[ -S "$d/hostd/node$nn.sock" ] && [ -S "$d/hostd/control.sock" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+stop_hostd() {
+	local d=$1 pid
+	pid=$(cat "$d/hostd.pid" 2>/dev/null) || return 0
+	"$hostd" -d "$d/hostd" --stop >> "$d/hostd.log" 2>&1
+	kill "$pid" 2>/dev/null
+	# A hostd test fails on any daemon crash report.
+	grep -E 'AddressSanitizer|Segmentation|core dumped' "$d/hostd.log" >&2
+	rm -rf "$HOSTD_RAM"
+}
+
+# boot_node DIR N NODES MEM HOSTD: start node N of a cluster in DIR, in the
+# background.
 boot_node() {
-	local d=$1 n=$2 nn=$3 nd=$1/node$2
+	local d=$1 n=$2 nn=$3 m=$4 hd=$5 nd=$1/node$2 hx=() mach=q35,accel=$accel
 	mkdir -p "$nd/cmd"
 	truncate -s 256M "$d/scratch$n.img"
+	if [ "$hd" = 1 ]; then
+		mach=$mach,memory-backend=ram0
+		hx=(-object "memory-backend-file,id=ram0,size=${m}M,mem-path=$HOSTD_RAM/node$n.ram,share=on"
+			-chardev "socket,id=ivsh,path=$d/hostd/node$n.sock"
+			-device ivshmem-doorbell,chardev=ivsh,vectors=1
+			-device virtio-balloon-pci,id=balloon0
+			-qmp "unix:$nd/qmp.sock,server=on,wait=off")
+	fi
 	qemu-system-x86_64 -name "node$n" \
-		-machine q35,accel=$accel -cpu $cpu -smp 1 -m "$mem" \
+		-machine $mach -cpu $cpu -smp 1 -m "$m" "${hx[@]}" \
 		-nographic -no-reboot -nodefaults -serial "file:$d/console$n.log" \
 		-kernel "$boot_kernel" -initrd "$initrd" \
 		-append "console=ttyS0 loglevel=5 panic=-1 oops=panic mitigations=off \
@@ -168,16 +222,23 @@ how=$accel
 echo "# kernel: $kernel ($how), $ntests tests, ${nodes_default} nodes x ${mem} MiB, logs in $out"
 echo "1..$ntests"
 pass=0 fail=0 skip=0 i=0
-while read -r name to nn; do
+while read -r name to nn nm hd; do
 	i=$((i + 1))
 	d=$out/$i
 	mkdir -p "$d"
+	export HOSTD_RAM=/dev/shm/vhdsuite-$$-$i HOSTD_DIR=$d/hostd
+	if [ "$hd" = 1 ] && ! start_hostd "$d" "$nn" "$nm"; then
+		echo "not ok $i cluster/$name # synbus-hostd did not start: $(tail -n 1 "$d/hostd.log")"
+		fail=$((fail + 1))
+		stop_hostd "$d"
+		continue
+	fi
 	truncate -s "${disk_mb}M" "$d/shared.img"
 	vde_switch -s "$d/vde" -d -p "$d/vde.pid" -n $((nn + 4)) \
 		> "$d/vde.log" 2>&1 || { echo "not ok $i cluster/$name # vde_switch failed"; fail=$((fail + 1)); continue; }
 	t0=$(date +%s.%N)
 	for ((n = 1; n <= nn; n++)); do
-		boot_node "$d" $n "$nn"
+		boot_node "$d" $n "$nn" "$nm" "$hd"
 	done
 	# Wait until every node's agent runs.
 	why=
@@ -205,6 +266,7 @@ while read -r name to nn; do
 	t2=$(date +%s.%N)
 	secs=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.1f", b - a }')
 	halt_cluster "$d" "$nn"
+	[ "$hd" = 1 ] && stop_hostd "$d"
 
 	# Kernel logs of the nodes not killed on purpose.
 	bad=
