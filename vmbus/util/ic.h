@@ -8,8 +8,13 @@
 #ifndef _SYNBUS_UTIL_IC_H
 #define _SYNBUS_UTIL_IC_H
 
+#ifdef __KERNEL__
 #include <linux/types.h>
 #include <linux/uuid.h>
+#else
+/* tools/include: the same names for the userspace host daemon */
+#include "synbus_ic_platform.h"
+#endif
 
 /* No IC message is larger; anything longer is hostile and is dropped. */
 #define SYNBUS_IC_MAX_PKT	256
