@@ -205,9 +205,25 @@ static bool synbus_host_close(struct synbus_channel *ch)
 	return done;
 }
 
+/*
+ * Ring memory comes from the transport when it has memory of its own the
+ * host can reach (a shared window), else from vmalloc. Freed at close, at
+ * a failed open, or at release: the transport outlives that, since
+ * synbus_transport_unregister() waits for every release.
+ */
+static void *synbus_ring_alloc(struct synbus_channel *ch, size_t bytes)
+{
+	if (ch->tp->ops->mem_alloc)
+		return ch->tp->ops->mem_alloc(ch, bytes);
+	return vzalloc(bytes);
+}
+
 static void synbus_free_rings(struct synbus_channel *ch)
 {
-	vfree(ch->ring_mem);
+	if (ch->ring_mem && ch->tp->ops->mem_free)
+		ch->tp->ops->mem_free(ch, ch->ring_mem, ch->ring_bytes);
+	else
+		vfree(ch->ring_mem);
 	ch->ring_mem = NULL;
 	kvfree(ch->rx_buf);
 	ch->rx_buf = NULL;
@@ -269,7 +285,7 @@ int synbus_open(struct synbus_channel *ch, u32 out_ring_size, u32 in_ring_size)
 	/* A ring leaked by a silent host earlier goes now: it has let go. */
 	synbus_free_rings(ch);
 	ch->ring_bytes = 2 * SYNBUS_RING_HDR_SIZE + out_ring_size + in_ring_size;
-	ch->ring_mem = vzalloc(ch->ring_bytes);
+	ch->ring_mem = synbus_ring_alloc(ch, ch->ring_bytes);
 	ch->rx_buf = kvmalloc(in_ring_size, GFP_KERNEL);
 	if (!ch->ring_mem || !ch->rx_buf) {
 		synbus_free_rings(ch);
@@ -726,6 +742,20 @@ void *synbus_chan_tp_priv(struct synbus_channel *ch)
 	return ch->tp_priv;
 }
 EXPORT_SYMBOL_GPL(synbus_chan_tp_priv);
+
+/**
+ * synbus_chan_transport() - the transport that offered a channel
+ * @ch: channel
+ *
+ * Valid as long as the channel is, release included.
+ *
+ * Return: the transport.
+ */
+struct synbus_transport *synbus_chan_transport(struct synbus_channel *ch)
+{
+	return ch->tp;
+}
+EXPORT_SYMBOL_GPL(synbus_chan_transport);
 
 /**
  * synbus_chan_device_id() - instance GUID

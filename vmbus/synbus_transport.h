@@ -25,9 +25,20 @@ struct synbus_transport;
  * @buffer_add: the guest shares @buf; answer with synbus_buffer_done().
  * @buffer_remove: the guest withdraws @buf; answer with synbus_buffer_done().
  * @release: the last reference to @ch is gone; free transport state.
+ * @mem_alloc: optional: @bytes of zeroed memory the host side can reach,
+ *	for @ch's rings (at open) and shared buffers; NULL when there is none.
+ *	Process context. Without it the core uses vzalloc().
+ * @mem_free: optional, with @mem_alloc: give back what @mem_alloc returned.
+ *	Called once the host has let go of @mem: after the close or buffer
+ *	teardown answer, after rescind, or at the channel's release (after
+ *	@release, so the transport private pointer is gone by then; use
+ *	synbus_chan_transport()). Must not sleep: it may run from the last
+ *	synbus_chan_put().
  *
  * Ops are never called for a channel once it is rescinded and never after
- * synbus_transport_unregister() returns.
+ * synbus_transport_unregister() returns, except @release and @mem_free,
+ * which run up to the channel's release: unregister waits for every
+ * release, so memory behind @mem_free must stay until unregister returns.
  */
 struct synbus_transport_ops {
 	int (*open)(struct synbus_channel *ch);
@@ -36,6 +47,8 @@ struct synbus_transport_ops {
 	int (*buffer_add)(struct synbus_channel *ch, struct synbus_buffer *buf);
 	int (*buffer_remove)(struct synbus_channel *ch, struct synbus_buffer *buf);
 	void (*release)(struct synbus_channel *ch);
+	void *(*mem_alloc)(struct synbus_channel *ch, size_t bytes);
+	void (*mem_free)(struct synbus_channel *ch, void *mem, size_t bytes);
 };
 
 /**
@@ -79,6 +92,7 @@ void synbus_rescind(struct synbus_channel *ch);
 void synbus_chan_get(struct synbus_channel *ch);
 void synbus_chan_put(struct synbus_channel *ch);
 void *synbus_chan_tp_priv(struct synbus_channel *ch);
+struct synbus_transport *synbus_chan_transport(struct synbus_channel *ch);
 const guid_t *synbus_chan_device_id(struct synbus_channel *ch);
 const guid_t *synbus_chan_class_id(struct synbus_channel *ch);
 
