@@ -92,6 +92,18 @@ extern const struct hd_cmd hd_balloon_cmds[];
 extern pthread_mutex_t hd_lock;
 
 /*
+ * The services (svc_ic.c, svc_balloon.c; the table in services.c), and
+ * the host memory the balloon policy shares out across the VMs: bytes,
+ * 0 for "the host's available memory" (the default).
+ */
+extern const struct hd_service hd_svc_heartbeat;
+extern const struct hd_service hd_svc_shutdown;
+extern const struct hd_service hd_svc_timesync;
+extern const struct hd_service hd_svc_backup;
+extern const struct hd_service hd_svc_balloon;
+int hd_balloon_set_budget(uint64_t bytes);
+
+/*
  * Sleep until @done(@arg) is true, or @timeout_ms passed; hd_lock held
  * on entry and on return. True when @done became true.
  */
