@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The services a new guest is offered, in this order, and the lookup by
- * name for the command line. The echo class is offered on demand only.
+ * The services a new guest is offered, in this order (the echo class is
+ * offered on demand only). hd_service_find() is window.c's.
  */
-#include <string.h>
-
 #include "hostd.h"
 
 const struct hd_service *const hd_services[] = {
@@ -17,13 +15,3 @@ const struct hd_service *const hd_services[] = {
 };
 
 const unsigned int hd_nr_services = sizeof(hd_services) / sizeof(hd_services[0]);
-
-const struct hd_service *hd_service_find(const char *name)
-{
-	unsigned int i;
-
-	for (i = 0; i < hd_nr_services; i++)
-		if (!strcmp(hd_services[i]->name, name))
-			return hd_services[i];
-	return NULL;
-}
