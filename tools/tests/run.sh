@@ -466,14 +466,15 @@ t_fuzz() {
 }
 
 if [ ! -x "$here/unit" ] || [ ! -x "$VHD" ] || [ ! -x "$P" ] ||
-   [ ! -x "$here/csv_unit" ]; then
-	echo "build first: make -C tools all tests/unit tests/vhdpatch tests/csv_unit"
+   [ ! -x "$here/csv_unit" ] || [ ! -x "$here/hostd_services" ]; then
+	echo "build first: make -C tools all tests/unit tests/vhdpatch tests/csv_unit tests/hostd_services"
 	echo "0 passed, 1 failed, 0 skipped"
 	exit 1
 fi
 
-# Unit tests report one line each (unit: vhd/lib, csv_unit: csv/lib).
-for ubin in unit csv_unit; do
+# Unit tests report one line each (unit: vhd/lib, csv_unit: csv/lib,
+# hostd_services: synbus-hostd's services).
+for ubin in unit csv_unit hostd_services; do
 	while IFS= read -r line; do
 		case $line in
 		PASS:*) echo "$line"; pass=$((pass + 1)) ;;
