@@ -161,7 +161,7 @@ static const char *ivs_read_hdr(struct ivs_dev *iv, struct ivs_geom *g)
 	struct synbus_iv_header *h = iv->hdr;
 	u32 magic = le32_to_cpu(READ_ONCE(h->magic));
 	u32 version = le32_to_cpu(READ_ONCE(h->version));
-	u64 ctl_end, heap_end;
+	u64 ctl_end, heap_end, lim;
 
 	/* Compared with memcmp(): no stale padding. */
 	memset(g, 0, sizeof(*g));
@@ -182,8 +182,10 @@ static const char *ivs_read_hdr(struct ivs_dev *iv, struct ivs_geom *g)
 		return "unsupported version";
 	if (!g->host_gen)
 		return "host_gen is 0";
-	if (g->size > iv->win_len)
+	if (g->size > pci_resource_len(iv->pdev, 2))
 		return "size larger than BAR2";
+	/* Beyond what we map no field can point anyway. */
+	lim = min(g->size, iv->win_len);
 	if (g->host_peer > 0xffff)
 		return "host_peer out of range";
 	if (g->max_chan > SYNBUS_IV_MAX_CHAN)
@@ -194,13 +196,13 @@ static const char *ivs_read_hdr(struct ivs_dev *iv, struct ivs_geom *g)
 	if (g->ctl_off < IVS_PAGE || !IS_ALIGNED(g->ctl_off, IVS_PAGE))
 		return "ctl_off in page 0 or not page aligned";
 	ctl_end = g->ctl_off + 2 * ((u64)SYNBUS_RING_HDR_SIZE + g->ctl_size);
-	if (ctl_end > g->size)
+	if (ctl_end > lim)
 		return "control rings outside the window";
 	if (g->heap_off < IVS_PAGE || !IS_ALIGNED(g->heap_off, IVS_PAGE) ||
 	    !g->heap_size || !IS_ALIGNED(g->heap_size, IVS_PAGE))
 		return "heap in page 0 or not page aligned";
 	heap_end = (u64)g->heap_off + g->heap_size;
-	if (heap_end > g->size)
+	if (heap_end > lim)
 		return "heap outside the window";
 	if (g->heap_off < ctl_end && g->ctl_off < heap_end)
 		return "heap overlaps the control rings";
@@ -257,8 +259,8 @@ static void ivs_waiting(struct ivs_dev *iv, const struct ivs_geom *g,
 	virt_rmb();
 	ivs_heap_up(iv);
 	ivs_ctl_up(iv);
-	dev_info(&iv->pdev->dev, "up: host_gen %u guest_gen %u, %u channel ids\n",
-		 g->host_gen, iv->guest_gen, g->max_chan);
+	dev_info_ratelimited(&iv->pdev->dev, "up: host_gen %u guest_gen %u, %u channel ids\n",
+			     g->host_gen, iv->guest_gen, g->max_chan);
 }
 
 static void ivs_broken(struct ivs_dev *iv, const char *why)
@@ -295,8 +297,9 @@ static void ivs_ctl_work(struct work_struct *work)
 		if (!why && !memcmp(&g, &iv->geom, sizeof(g)) && ack == iv->guest_gen)
 			break;
 		/* The host restarted or rewrote the header: start again. */
-		dev_info(&iv->pdev->dev, "host changed (host_gen %u -> %u); rescinding\n",
-			 iv->geom.host_gen, g.host_gen);
+		dev_info_ratelimited(&iv->pdev->dev,
+				     "host changed (host_gen %u -> %u); rescinding\n",
+				     iv->geom.host_gen, g.host_gen);
 		iv->hello_sent = false;
 		ivs_ctl_down(iv, IVS_WAITING);
 		ivs_waiting(iv, &g, why, ack, tick);

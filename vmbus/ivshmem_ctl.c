@@ -343,10 +343,14 @@ static void ivs_host_rescind(struct ivs_dev *iv, u32 id)
 		ch = c->ch;
 	}
 	spin_unlock_irqrestore(&iv->chan_lock, flags);
-	if (!ch) {
-		ivs_violation(iv, "rescind of a channel not offered");
+	/*
+	 * Twice is a violation. An unknown id is not: it may be an offer we
+	 * declined (RELEASED) that the host rescinded meanwhile.
+	 */
+	if (c && !ch)
+		ivs_violation(iv, "channel rescinded twice");
+	if (!ch)
 		return;
-	}
 	/* The host let go of the rings and buffers. RELEASED at release. */
 	synbus_rescind(ch);
 	synbus_chan_put(ch);
@@ -360,23 +364,21 @@ static void ivs_answer(struct ivs_dev *iv, u32 type, u32 id,
 	struct synbus_channel *ch = NULL;
 	unsigned long flags;
 	struct ivs_chan *c;
-	bool known;
 
 	if (status > MAX_ERRNO) {
 		ivs_violation(iv, "answer with a bad status");
 		return;
 	}
+	/*
+	 * An unknown id is no violation: after a rescind the host may answer
+	 * what we sent before it, after we released the id. Only we drop our
+	 * reference, in this work: ch stays valid.
+	 */
 	spin_lock_irqsave(&iv->chan_lock, flags);
 	c = iv->chans[id];
-	known = !!c;
-	/* Only we drop our reference, in this work: ch stays valid. */
 	if (c && !c->rescinded)
 		ch = c->ch;
 	spin_unlock_irqrestore(&iv->chan_lock, flags);
-	if (!known) {
-		ivs_violation(iv, "answer for a channel not offered");
-		return;
-	}
 	if (!ch)
 		return;
 	if (type == SYNBUS_IV_BUF_DONE) {
@@ -446,7 +448,7 @@ void ivs_ctl_drain(struct ivs_dev *iv)
 			if (ret == -EAGAIN)
 				break;
 			if (ret) {
-				ivs_violation(iv, "bad index or packet in the host-to-guest control ring");
+				ivs_violation(iv, "bad host-to-guest control ring");
 				return;
 			}
 			if (pkt.type != SYNBUS_PKT_INBAND || pkt.len != sizeof(msg)) {
@@ -465,7 +467,7 @@ void ivs_ctl_drain(struct ivs_dev *iv)
 		/* Unmask, then look again: a message may have slipped in. */
 		ret = synbus_rb_unmask(&iv->h2g);
 		if (ret < 0)
-			ivs_violation(iv, "bad write index in the host-to-guest control ring");
+			ivs_violation(iv, "bad host-to-guest control ring write index");
 		if (ret <= 0)
 			return;
 	}
