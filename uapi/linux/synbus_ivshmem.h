@@ -62,7 +62,7 @@
 /* The control rings: each 4 KiB header plus ctl_size data bytes. */
 #define SYNBUS_IV_CTL_SIZE	16384U
 /* A channel ring direction (data bytes) or a buffer: at most this. */
-#define SYNBUS_IV_RING_MAX	(1U << 20)
+#define SYNBUS_IV_RING_MAX	(1024U * 1024)
 #define SYNBUS_IV_BUF_MAX	(16U << 20)
 
 /**
@@ -131,6 +131,7 @@ enum synbus_iv_msg_type {
  *	OFFER: suggested ring size or 0. Multiples of 4 KiB.
  * @size2: OPEN: host-to-guest ring data bytes
  * @flags: zero
+ * @reserved: zero
  * @class_id: OFFER: class GUID (as the kernel's guid_t bytes)
  * @device_id: OFFER: instance GUID
  */
