@@ -3,7 +3,9 @@
 #
 # fuzz.sh SECONDS: run the libFuzzer open/validate target for SECONDS with
 # a seed corpus of valid images (ours, differencing with locators, a tiny
-# fixed one, the small fixtures). Fails on any crash, leak or UB report.
+# fixed one, the small fixtures), then synbus-hostd's control path
+# (fuzz_hostd) for a tenth of that, at least 5 s. Fails on any crash, leak
+# or UB report.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 secs=${1:-60}
@@ -11,7 +13,7 @@ VHD=$here/../vhd/vhd
 P=$here/vhdpatch
 FIX=${FIXTURES:-$here/../../../shared/fixtures}
 corpus=$here/fuzz-corpus
-make -s -C "$here/.." tests/fuzz_open
+make -s -C "$here/.." tests/fuzz_open tests/fuzz_hostd
 mkdir -p "$corpus"
 seed=$(mktemp -d /tmp/vhd-fuzz.XXXXXX)
 trap 'rm -rf "$seed"' EXIT
@@ -53,5 +55,32 @@ grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::average_exec|stat:
 if [ $rc -ne 0 ]; then
 	tail -n 40 "$log"
 	echo "fuzzer failed (exit $rc); reproducer in tools/tests/fuzz-artifacts/"
+	exit 1
+fi
+
+# synbus-hostd: seeds are guest scripts (see fuzz_hostd.c): an OPEN of
+# channel 1 in the heap followed by packets, a BUF_ADD, a re-hello.
+hcorpus=$here/fuzz-hostd-corpus
+hsecs=$((secs / 10 > 5 ? secs / 10 : 5))
+mkdir -p "$hcorpus"
+msg() {	# msg TYPE CHAN OFF SIZE1 SIZE2: 72 bytes, little-endian
+	python3 -c 'import struct, sys
+a = [int(x) for x in sys.argv[1:]]
+sys.stdout.buffer.write(struct.pack("<IIIIQIIII32x", a[0], a[1], 0, 7, a[2], a[3], a[4], 0, 0))' "$@"
+}
+{ printf '\xe4'; msg 4 1 0 1 1; printf '\x04abcdefgh\x04zzzzzzzz'; } > "$hcorpus/open"
+{ printf '\xe4'; msg 8 1 2 1 0; printf '\x00'; msg 9 1 0 0 0; } > "$hcorpus/buf"
+{ printf '\xe4'; msg 4 2 0 3 3; printf '\x03\x0b\x00'; msg 3 2 0 0 0; } > "$hcorpus/hello"
+echo "fuzzing synbus-hostd for $hsecs s"
+set +e
+"$here/fuzz_hostd" -max_total_time="$hsecs" -max_len=4096 -timeout=10 \
+	-rss_limit_mb=2048 -print_final_stats=1 \
+	-artifact_prefix="$here/fuzz-artifacts/hostd-" "$hcorpus" > "$log" 2>&1
+rc=$?
+set -e
+grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|SUMMARY)' "$log" || true
+if [ $rc -ne 0 ]; then
+	tail -n 40 "$log"
+	echo "fuzz_hostd failed (exit $rc); reproducer in tools/tests/fuzz-artifacts/"
 	exit 1
 fi

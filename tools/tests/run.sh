@@ -5,7 +5,8 @@
 # unit tests, creation, interop with qemu-img and libvhdi, the fixtures of
 # ../shared/fixtures, the malformed-image suite, round trips, differencing
 # chains, check/repair, vmqctl over a fake sysfs tree, the csv format
-# library's unit tests and csvctl, and a bounded libFuzzer run.
+# library's unit tests and csvctl, synbus-hostd against a fake QEMU and
+# guest, and bounded libFuzzer runs.
 # One "PASS: name", "FAIL: name: why" or "SKIP: name: why" line per test,
 # then "N passed, N failed, N skipped"; exit 1 on any failure.
 set -uo pipefail
@@ -458,6 +459,105 @@ t_check_repair() {
 	"$VHD" check --output=json ref.vhd > c.json && python3 -m json.tool c.json >/dev/null || die "json"
 }
 
+# synbus-hostd against a fake QEMU and guest (tests/hostd_fakeguest.c).
+HOSTD=$tools/synbus-hostd/synbus-hostd
+HOSTCTL=$tools/synbus-hostctl/synbus-hostctl
+FAKEGUEST=$here/hostd_fakeguest
+
+# hostd_up: a daemon in ./st with vm1 on ./vm1.sock; stopped when the test ends.
+hostd_up() {
+	D=$PWD/st
+	trap '"$HOSTD" -d "$D" --stop >/dev/null 2>&1' EXIT
+	"$HOSTD" -d "$D" --vm vm1,socket=$PWD/vm1.sock,window=${1:-1M} 2>> hostd.log ||
+		die "daemon did not start: $(cat hostd.log)"
+}
+
+# Nothing of ours runs in $D any more (the keeper included).
+hostd_gone() {
+	local i
+	for i in $(seq 50); do
+		pgrep -f -- "-d $D" >/dev/null || return 0
+		sleep 0.1
+	done
+	die "still running: $(pgrep -af -- "-d $D")"
+}
+
+t_hostd_protocol() {
+	hostd_up
+	cat > restart.sh <<-EOF
+	kill -9 \$(cat $D/hostd.pid)
+	sleep 0.1
+	"$HOSTD" -d "$D" --vm vm1,socket=$PWD/vm1.sock,window=1M 2>> $PWD/hostd.log
+	EOF
+	"$FAKEGUEST" -c "$HOSTCTL" -d "$D" -v vm1 -r "sh $PWD/restart.sh" "$PWD/vm1.sock" ||
+		die "fake guest failed; daemon log: $(tail -n 5 hostd.log)"
+	"$HOSTCTL" -d "$D" list | grep -q '^vm1 down ' || die "not down after QEMU left"
+	"$HOSTD" -d "$D" --stop || die "--stop"
+	hostd_gone
+	[ ! -e "$D/control.sock" ] && [ ! -e "$D/keeper.sock" ] || die "sockets left"
+	[ -e "$D/vm1.win" ] || die "window file removed"
+}
+
+t_hostd_hostile() {
+	local s
+	hostd_up 256K
+	for s in 1 2 3; do
+		"$FAKEGUEST" -c "$HOSTCTL" -d "$D" -v vm1 -x -n 2000 -s $s "$PWD/vm1.sock" ||
+			die "seed $s: $(tail -n 5 hostd.log)"
+	done
+	kill -0 "$(cat "$D/hostd.pid")" || die "daemon died"
+	"$HOSTCTL" -d "$D" stats vm1 | grep -q '^bad_messages [1-9]' || die "nothing counted"
+	# The log stays bounded: hd_warn is rate limited per VM.
+	[ "$(wc -l < hostd.log)" -lt 400 ] || die "log flooded: $(wc -l < hostd.log) lines"
+}
+
+t_hostd_ctl() {
+	local out pid
+	hostd_up
+	[ "$(stat -c %a "$D/control.sock")" = 600 ] || die "control.sock mode"
+	"$HOSTD" -d "$D" --vm x,socket=$PWD/x.sock 2> err && die "second daemon started"
+	grep -q "already running" err || die "second daemon: $(cat err)"
+	"$HOSTCTL" -d "$D" help > out && grep -q '^devices VM' out || die "help"
+	SYNBUS_HOSTD_DIR=$D "$HOSTCTL" add vm2 socket=$PWD/vm2.sock ram=$PWD/ram2 mem=1G machine=pc ||
+		die "add"
+	: > ram2
+	"$HOSTCTL" -d "$D" list > out || die "list"
+	grep -q '^vm1 down 0x[0-9a-f]* 0 0 0 -$' out || die "list vm1: $(cat out)"
+	grep -q '^vm2 down 0x[0-9a-f]* 0 0 0 0$' out || die "list vm2: $(cat out)"
+	"$HOSTCTL" -d "$D" add vm2 socket=$PWD/vm3.sock 2>/dev/null && die "duplicate name"
+	"$HOSTCTL" -d "$D" add vm3 socket=$PWD/vm1.sock > out 2>&1 && die "duplicate socket"
+	"$HOSTCTL" -d "$D" add vm3 socket=$PWD/vm3.sock window=3M > out 2>&1 && die "window 3M"
+	grep -q "power of two" out || die "window error: $(cat out)"
+	"$HOSTCTL" -d "$D" add 'a/b' socket=$PWD/vm3.sock 2>/dev/null && die "bad name"
+	"$HOSTCTL" -d "$D" frobnicate 2> err && die "unknown command ok"
+	grep -q "unknown command" err || die "unknown command: $(cat err)"
+	"$HOSTCTL" -d "$D" devices nosuch 2>/dev/null && die "devices of no VM"
+	"$HOSTCTL" -d "$D" offer vm1 echo 2> err && die "offer to a VM that is down"
+	"$HOSTCTL" -d "$D" stats vm2 | grep -q '^doorbells_in 0$' || die "stats"
+	# Several commands on one connection, each ended by ok or error.
+	out=$(printf 'list\nbogus\nstats vm1\n' | python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(sys.stdin.buffer.read()); s.shutdown(socket.SHUT_WR)
+print(s.makefile().read(), end="")' "$D/control.sock")
+	[ "$(printf '%s\n' "$out" | grep -c -E '^(ok|error: .*)$')" = 3 ] || die "one connection: $out"
+	# SIGTERM leaves the keeper; the next daemon adopts vm2 (added at run time).
+	pid=$(cat "$D/hostd.pid")
+	kill -TERM "$pid"
+	for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$pid" 2>/dev/null && die "SIGTERM did not stop the daemon"
+	[ -S "$D/keeper.sock" ] || die "keeper gone with SIGTERM"
+	"$HOSTD" -d "$D" 2>> hostd.log || die "restart"
+	"$HOSTCTL" -d "$D" list | grep -q '^vm2 down' || die "vm2 not adopted"
+	"$HOSTCTL" -d "$D" remove vm2 || die "remove"
+	[ ! -e "$PWD/vm2.sock" ] && [ ! -e "$D/vm2.win" ] || die "remove left files"
+	"$HOSTCTL" -d "$D" list | grep -q '^vm2' && die "vm2 still listed"
+	"$HOSTD" -d "$D" --stop || die "--stop"
+	hostd_gone
+	"$HOSTCTL" -d "$D" list 2>/dev/null && die "answers after --stop"
+	return 0
+}
+
 t_fuzz() {
 	local cc=${FUZZ_CC:-clang-14}
 	have "$cc" || skipit "$cc not installed: fuzzing skipped"
@@ -466,8 +566,9 @@ t_fuzz() {
 }
 
 if [ ! -x "$here/unit" ] || [ ! -x "$VHD" ] || [ ! -x "$P" ] ||
-   [ ! -x "$here/csv_unit" ] || [ ! -x "$here/hostd_services" ]; then
-	echo "build first: make -C tools all tests/unit tests/vhdpatch tests/csv_unit tests/hostd_services"
+   [ ! -x "$here/csv_unit" ] || [ ! -x "$here/hostd_services" ] ||
+   [ ! -x "$here/hostd_fakeguest" ]; then
+	echo "build first: make -C tools all tests/unit tests/vhdpatch tests/csv_unit tests/hostd_services tests/hostd_fakeguest"
 	echo "0 passed, 1 failed, 0 skipped"
 	exit 1
 fi
@@ -509,6 +610,9 @@ t check-repair t_check_repair
 . "$here/vmqctl.sh"
 # csvctl format/inspect on image files, the online commands via csv_fake.so.
 . "$here/csvctl.sh"
+t hostd-protocol t_hostd_protocol
+t hostd-hostile t_hostd_hostile
+t hostd-ctl t_hostd_ctl
 t fuzz t_fuzz
 
 echo "$pass passed, $fail failed, $skip skipped"
