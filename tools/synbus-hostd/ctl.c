@@ -143,7 +143,10 @@ static int cmd_offer(int argc, char **argv, FILE *out)
 	struct hd_vm *vm = vm_arg(argc, argv, 3, out);
 	const struct hd_service *svc;
 
-	if (!vm || !(svc = svc_arg(argv[2], out)))
+	if (!vm)
+		return -EINVAL;
+	svc = svc_arg(argv[2], out);
+	if (!svc)
 		return -EINVAL;
 	return hd_chan_offer(vm, svc);
 }
@@ -154,7 +157,10 @@ static int cmd_rescind(int argc, char **argv, FILE *out)
 	const struct hd_service *svc;
 	struct hd_chan *c;
 
-	if (!vm || !(svc = svc_arg(argv[2], out)))
+	if (!vm)
+		return -EINVAL;
+	svc = svc_arg(argv[2], out);
+	if (!svc)
 		return -EINVAL;
 	c = hd_vm_chan(vm, svc);
 	if (!c)
@@ -250,7 +256,7 @@ static bool run_line(int fd, char *line)
 	ok = (!len || write_all(fd, buf, len)) && write_all(fd, tail, strlen(tail));
 	free(buf);
 	if (!ret && cmd->fn == cmd_stop) {
-		hd_stop_all = 1;
+		__atomic_store_n(&hd_stop_all, 1, __ATOMIC_SEQ_CST);
 		hd_kick();
 	}
 	return ok;

@@ -30,7 +30,7 @@ static pthread_cond_t hd_cond;
 const char *hd_dir = "/run/synbus-hostd";
 int hd_epoll_fd = -1;
 unsigned int hd_waiters;
-volatile int hd_stop_all;
+int hd_stop_all;
 static int wake_fd = -1;
 static int keeper_fd = -1;
 static bool stop_on_term;
@@ -533,7 +533,7 @@ static void handle_event(uint64_t key, uint32_t events)
 		if (read((int)(key >> 4), &si, sizeof(si)) == sizeof(si)) {
 			hd_log(NULL, "signal %u: exiting%s", si.ssi_signo,
 			       stop_on_term ? ", and so does the fd keeper" : "");
-			hd_stop_all = stop_on_term ? 1 : 2;
+			__atomic_store_n(&hd_stop_all, stop_on_term ? 1 : 2, __ATOMIC_SEQ_CST);
 		}
 		break;
 	}
@@ -562,7 +562,7 @@ static void event_loop(void)
 	int n, i, timeout;
 	bool busy = false;
 
-	while (!hd_stop_all) {
+	while (!__atomic_load_n(&hd_stop_all, __ATOMIC_SEQ_CST)) {
 		uint64_t now = hd_now_ms();
 
 		timeout = busy ? 0 : now >= next_tick ? 0 : (int)(next_tick - now);
@@ -743,6 +743,8 @@ int main(int argc, char **argv)
 	if (stop)
 		return do_stop();
 
+	/* Sockets are root's from bind() on, not only after the chmod(). */
+	umask(077);
 	if (mkdir(hd_dir, 0700) < 0 && errno != EEXIST) {
 		fprintf(stderr, "synbus-hostd: %s: %s\n", hd_dir, strerror(errno));
 		return 1;
@@ -903,7 +905,7 @@ int main(int argc, char **argv)
 	event_loop();
 
 	pthread_mutex_lock(&hd_lock);
-	if (hd_stop_all == 1)
+	if (__atomic_load_n(&hd_stop_all, __ATOMIC_SEQ_CST) == 1)
 		full_stop();
 	unlink(path);
 	free(path);

@@ -135,7 +135,8 @@ struct hd_vm {
 extern const char *hd_dir;
 extern int hd_epoll_fd;
 extern unsigned int hd_waiters;
-extern volatile int hd_stop_all;
+/* 1: stop with the keeper, 2: without; set from any thread (atomic). */
+extern int hd_stop_all;
 struct hd_vm *hd_vm_by_serial(uint64_t serial);
 struct hd_kept;
 /* @kept: what the keeper gave back at a restart (claimed fds become -1). */

@@ -265,6 +265,9 @@ static void check_header(void)
 	    (uint64_t)heap_off + heap_size != win_size || !max_chan ||
 	    max_chan > SYNBUS_IV_MAX_CHAN)
 		die("header heap/max_chan");
+	/* Our rings and buffers sit in the first 192 KiB of the heap. */
+	if (heap_size < (192U << 10))
+		die("window too small for the test: use window=256K or more");
 }
 
 static uint32_t rnd32(void)
