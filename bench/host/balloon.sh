@@ -24,8 +24,7 @@ g_wait_all 1 60
 node_run 1 'modprobe virtio_balloon' || ksft_skip "no virtio_balloon in the guest"
 
 fill() {
-	node_run -t 300 1 'avail=$(awk "\$1 == \"MemAvailable:\" { print int(\$2 / 1024) }" /proc/meminfo)
-		dd if=/dev/zero of=/dev/shm/fill bs=1M count=$((avail - 200)) status=none; rm -f /dev/shm/fill'
+	g_fill 1
 }
 dm_wait() {
 	local i

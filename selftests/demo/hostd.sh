@@ -22,7 +22,7 @@ run hctl devices node1
 sleep 2
 run hctl heartbeat node1
 # The guest touches its memory once, so the host holds it.
-node_run -t 120 1 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=600 status=none; rm /dev/shm/fill'
+g_fill 1
 a0=$(ram_alloc_mib 1) f0=$(host_avail)
 echo "before: guest RAM file holds $a0 MiB on the host, host MemAvailable $f0 MiB"
 run hctl target node1 512M

@@ -20,9 +20,7 @@ host_shmem() {
 
 # Touch (nearly) all guest memory once, so the file is allocated, then free
 # it: what the balloon gives back must then show in the file.
-node_run -t 120 1 'avail=$(awk "\$1 == \"MemAvailable:\" { print int(\$2 / 1024) }" /proc/meminfo)
-	dd if=/dev/zero of=/dev/shm/fill bs=1M count=$((avail - 160)) status=none; rm -f /dev/shm/fill' ||
-	ksft_fail "guest fill"
+g_fill 1 || ksft_fail "guest fill"
 total0=$(meminfo MemTotal)
 a0=$(ram_alloc_mib 1)
 s0=$(host_shmem)
@@ -49,8 +47,7 @@ hctl target node1 0 > /dev/null || ksft_fail "target 0"
 wait_for 60 eval '[ "$(hkey balloon_bytes balloon node1)" = 0 ] &&
 	[ "$(hkey busy balloon node1)" = 0 ]' || ksft_fail "balloon did not deflate"
 [ "$(meminfo MemTotal)" = "$total0" ] || ksft_fail "guest MemTotal $(meminfo MemTotal) kB, was $total0"
-node_run -t 120 1 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=600 status=none && rm -f /dev/shm/fill' ||
-	ksft_fail "guest cannot use 600 MiB after deflate"
+g_fill 1 600 || ksft_fail "guest cannot use 600 MiB after deflate"
 a2=$(ram_alloc_mib 1)
 [ $a2 -gt $((a1 + 256)) ] || ksft_fail "RAM file did not grow again after deflate: $a1 -> $a2 MiB"
 cl_log "deflate in $(hkey last_deflate_us balloon node1) us, RAM file back to $a2 MiB after use"

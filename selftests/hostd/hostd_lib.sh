@@ -101,3 +101,13 @@ g_ivdev() {
 		[ "$(cat $d/vendor):$(cat $d/device)" = 0x1af4:0x1110 ] && { basename $d; exit 0; }
 	done; exit 1'
 }
+
+# g_fill N [MIB]: node N writes MIB MiB (default: all it has available
+# but 160 MiB) to a tmpfs and frees them again, so that the host holds
+# (nearly) all of the guest's RAM.
+g_fill() {
+	node_run -t 300 "$1" "mkdir -p /run/fill && { mountpoint -q /run/fill ||
+		mount -t tmpfs -o size=100% fill /run/fill; } &&
+		mib=${2:-\$((\$(awk '\$1 == \"MemAvailable:\" { print int(\$2 / 1024) }' /proc/meminfo) - 160))} &&
+		dd if=/dev/zero of=/run/fill/f bs=1M count=\$mib status=none; rc=\$?; rm -f /run/fill/f; exit \$rc"
+}

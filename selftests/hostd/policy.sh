@@ -28,7 +28,14 @@ has() {
 sum_has() {
 	echo $(($(has 1) + $(has 2) + $(has 3)))
 }
-wait_for 120 eval '[ "$(sum_has)" -le 2048 ] && [ "$(hkey busy balloon node1)" = 0 ]' ||
+idle() {
+	local n
+	for n in 1 2 3; do
+		[ "$(hkey busy balloon node$n)" = 0 ] || return 1
+	done
+	[ "$(sum_has)" -le 2048 ]
+}
+wait_for 120 idle ||
 	ksft_fail "idle guests do not fit the budget: $(has 1) + $(has 2) + $(has 3) MiB"
 h1=$(has 1) h2=$(has 2) h3=$(has 3)
 cl_log "idle: node1 $h1 MiB, node2 $h2 MiB, node3 $h3 MiB (budget 2048)"

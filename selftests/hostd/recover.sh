@@ -69,7 +69,7 @@ for i in range(300):
         off = rng.randrange(0, size // 4096) * 4096
         win[off:off + 4096] = os.urandom(4096)
     else:              # pending bits all set
-        win[128:256] = b"\xff" * 128
+        win[128:256] = bytes([255]) * 128
     ring()
     if i % 50 == 0:
         time.sleep(0.05)

@@ -44,7 +44,7 @@ node_run 1 'mkdir -p /mnt/fs && truncate -s 64M /tmp/fs.img &&
 	echo before > /mnt/fs/before && sync' || ksft_fail "guest filesystem"
 out=$(hctl freeze node1 2>&1) && ksft_fail "freeze without synbus-vssd worked: $out"
 cl_log "freeze without the guest daemon: $(echo "$out" | tail -n 1)"
-node_run 1 'synbus-vssd -n -m /mnt/fs > /tmp/vssd.log 2>&1 &
+node_run 1 '$SRC/tools/bin/synbus-vssd -n -m /mnt/fs > /tmp/vssd.log 2>&1 &
 	for i in $(seq 100); do grep -q registered /tmp/vssd.log && exit 0; sleep 0.1; done; exit 1' ||
 	ksft_fail "synbus-vssd did not register"
 hctl freeze node1 > /dev/null || ksft_fail "freeze failed"
@@ -69,6 +69,8 @@ cl_log "rescind and offer again"
 
 # The guest logged nothing bad so far; then a shutdown powers it off.
 node_run 1 'dmesg > /run/node/dmesg-before-shutdown.log'
+# The test guest has no init: its poweroff must not wait for systemd.
+node_run 1 'echo "/sbin/poweroff -f" > /proc/sys/kernel/poweroff_cmd'
 touch "$CL_DIR/node1/killed"
 hctl shutdown node1 > /dev/null || ksft_fail "shutdown command"
 wait_for 60 eval '! node_alive 1' || ksft_fail "guest still running 60 s after shutdown"
