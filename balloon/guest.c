@@ -133,10 +133,14 @@ static int dynmem_on_packet(struct synbus_channel *ch,
 		dynmem_bad(dm, "too short for its type", type, size);
 		return 0;
 	}
-	if (!dm->version) {
-		dynmem_bad(dm, "before version negotiation", type, size);
-		return 0;
-	}
+	/*
+	 * A host may send right after it answered VERSION, before the probe
+	 * thread has seen the answer: keep the packet until it has (the
+	 * probe kicks the channel then, or closes it on failure).
+	 */
+	/* Pairs with the release in dynmem_negotiate(): caps are set. */
+	if (!smp_load_acquire(&dm->version))
+		return -EAGAIN;
 	switch (type) {
 	case DYNMEM_MSG_LIMITS:
 		lim = pkt->data;
@@ -194,7 +198,9 @@ static int dynmem_negotiate(struct dynmem *dm)
 		return -EPROTO;
 	}
 	dm->caps = le32_to_cpu(resp.caps) & le32_to_cpu(v.caps);
-	WRITE_ONCE(dm->version, DYNMEM_VERSION);
+	/* caps before version: on_packet reads them once it sees version. */
+	smp_store_release(&dm->version, DYNMEM_VERSION);
+	synbus_chan_kick(dm->ch);
 	return 0;
 }
 
