@@ -116,6 +116,7 @@ void hd_qemu_accept(struct hd_vm *vm)
 	if (!ret) {
 		/* A new QEMU is a new guest: the window starts over. */
 		hd_vm_forget(vm);
+		hd_vm_ram_close(vm);
 		hd_window_init(vm);
 		ret = send_int64(fd, IVSHMEM_PROTOCOL_VERSION, -1);
 	}
@@ -174,6 +175,7 @@ void hd_qemu_down(struct hd_vm *vm, const char *why)
 	close(vm->host_efd);
 	close(vm->guest_efd);
 	vm->conn_fd = vm->host_efd = vm->guest_efd = -1;
+	hd_vm_ram_close(vm);
 	keep_vm_fd(vm, "conn", -1);
 	keep_vm_fd(vm, "hefd", -1);
 	keep_vm_fd(vm, "gefd", -1);

@@ -380,7 +380,7 @@ int hd_vm_add(const char *name, char **kv, int nkv, struct hd_kept *kept,
 	snprintf(vm->name, sizeof(vm->name), "%s", name);
 	vm->win_size = HD_WIN_DEFAULT;
 	vm->listen_fd = vm->conn_fd = vm->host_efd = vm->guest_efd = -1;
-	vm->win_fd = -1;
+	vm->win_fd = vm->ram_fd = -1;
 	ret = parse_kv(vm, kv, nkv, err);
 	for (o = vms; !ret && o; o = o->next) {
 		if (!strcmp(o->sock_path, vm->sock_path)) {
@@ -461,6 +461,7 @@ int hd_vm_remove(struct hd_vm *vm)
 	close(vm->listen_fd);
 	unlink(vm->sock_path);
 	hd_window_unmap(vm);
+	hd_vm_ram_close(vm);
 	if (asprintf(&path, "%s/%s.win", hd_dir, vm->name) >= 0) {
 		unlink(path);
 		free(path);

@@ -61,12 +61,47 @@ int hd_ram_map(uint64_t lowmem, uint64_t mem, uint64_t pfn, uint64_t count,
 	return 1;
 }
 
+/*
+ * The RAM file, opened at the first punch and kept open until QEMU goes
+ * (hd_vm_ram_close()): a new QEMU may have made a new file, and an fd
+ * held on an unlinked file would keep its memory.
+ */
+static int ram_open(struct hd_vm *vm)
+{
+	struct stat st;
+	int fd, ret;
+
+	if (vm->ram_fd >= 0)
+		return 0;
+	fd = open(vm->ram_path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	vm->ram_fd = fd;
+	vm->ram_fsize = st.st_size;
+	return 0;
+}
+
+void hd_vm_ram_close(struct hd_vm *vm)
+{
+	if (vm->ram_fd >= 0)
+		close(vm->ram_fd);
+	vm->ram_fd = -1;
+	vm->ram_fsize = 0;
+}
+
 static uint64_t ram_size(const struct hd_vm *vm)
 {
 	struct stat st;
 
 	if (vm->mem)
 		return vm->mem;
+	if (vm->ram_fd >= 0)
+		return vm->ram_fsize;
 	if (vm->ram_path && !stat(vm->ram_path, &st))
 		return st.st_size;
 	return 0;
@@ -79,10 +114,13 @@ uint64_t hd_vm_ram_bytes(const struct hd_vm *vm)
 
 int hd_vm_punch(struct hd_vm *vm, uint64_t pfn, uint64_t count)
 {
-	uint64_t mem = ram_size(vm);
 	struct hd_frange r[2];
-	int fd, n, i, ret = 0;
+	uint64_t mem = vm->mem;
+	int n, i, ret;
 
+	/* Without mem= the size is the file's: no stat() per range. */
+	if (!mem && vm->ram_path && !ram_open(vm))
+		mem = vm->ram_fsize;
 	if (!mem)
 		return vm->ram_path ? -ENOENT : 0;
 	n = hd_ram_map(hd_ram_lowmem(vm->pc, mem), mem, pfn, count, r);
@@ -90,15 +128,11 @@ int hd_vm_punch(struct hd_vm *vm, uint64_t pfn, uint64_t count)
 		return n;
 	if (!vm->ram_path)
 		return 0;
-	/* Opened each time: a restarted QEMU may have made a new file. */
-	fd = open(vm->ram_path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
+	ret = ram_open(vm);
 	for (i = 0; i < n && !ret; i++)
-		if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		if (fallocate(vm->ram_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			      r[i].off, r[i].len) < 0)
 			ret = -errno;
-	close(fd);
 	return ret;
 }
 

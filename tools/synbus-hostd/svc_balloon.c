@@ -42,6 +42,12 @@
 /* A request without progress for this long is given up. */
 #define BL_STUCK_MS	30000
 #define BL_POLICY_MS	1000
+/*
+ * Punches (fallocate() calls, one per run of adjacent ranges) per
+ * channel and tick: a guest's INFLATE_RESPs cannot hold the event loop
+ * (hd_lock) for long, whatever they hold.
+ */
+#define BL_PUNCH_BUDGET	4096
 /* Auto mode: changes under 16 MiB are noise; balloons in 2 MiB steps. */
 #define BL_HYSTERESIS	4096ULL
 #define BL_2M_PAGES	512ULL
@@ -93,6 +99,8 @@ struct bl_chan {
 	uint64_t req_start_us;
 	uint64_t req_seen_ms;		/* last progress */
 	bool stalled;			/* ended partial: wait for a report */
+	uint32_t resume;		/* ranges of an INFLATE_RESP punched */
+	uint32_t punch_budget;		/* punches left until the next tick */
 	/* the last report */
 	struct dynmem_status report;
 	bool have_report;
@@ -271,35 +279,53 @@ static int bl_version(struct hd_chan *c, struct bl_chan *st,
 	return 0;
 }
 
+/* Pages an INFLATE_RESP put in the balloon: counted, and progress. */
+static void bl_inflated(struct hd_chan *c, struct bl_chan *st, uint64_t pages,
+			uint64_t ram, uint32_t size)
+{
+	st->balloon += pages;
+	if (ram && st->balloon > ram) {
+		bl_bad(c, st, "balloon larger than guest RAM",
+		       DYNMEM_MSG_INFLATE_RESP, size);
+		st->balloon = ram;
+	}
+	st->req_done += pages;
+	st->req_seen_ms = hd_now_ms();
+}
+
 /*
  * INFLATE_RESP, DEFLATE_RESP, RELEASED. The whole message is checked
  * before any of it is used: a count that does not fit, an empty, huge or
- * overflowing range, or one past guest RAM drops all of it.
+ * overflowing range, or one past guest RAM drops all of it, and so does
+ * a response to no request in flight (RELEASED comes unasked). Adjacent
+ * ranges are punched as one; BL_PUNCH_BUDGET punches per channel and
+ * tick, then -EAGAIN: the rest of the message is punched from the next
+ * tick on (st->resume: the ranges done).
  */
-static void bl_ranges(struct hd_chan *c, struct bl_chan *st,
-		      const struct synbus_packet *pkt, uint32_t size,
-		      uint16_t type)
+static int bl_ranges(struct hd_chan *c, struct bl_chan *st,
+		     const struct synbus_packet *pkt, uint32_t size,
+		     uint16_t type)
 {
 	struct hd_vm *vm = hd_chan_vm(c);
 	const uint8_t *base = pkt->data;
 	uint64_t ram = hd_vm_ram_bytes(vm) >> BL_PAGE_SHIFT;
-	uint64_t pages = 0, pfn, count, now_ms = hd_now_ms();
+	uint64_t pages = 0, pfn, count, next;
 	struct bl_vm *bv = st->bv;
 	struct dynmem_ranges m;
 	struct dynmem_range r;
-	uint32_t n, i, flags;
+	uint32_t n, i, j, flags;
 	int err;
 
 	if (size < sizeof(m)) {
 		bl_bad(c, st, "short ranges message", type, size);
-		return;
+		return 0;
 	}
 	memcpy(&m, base, sizeof(m));
 	n = le32toh(m.nr_ranges);
 	flags = le16toh(m.hdr.flags);
 	if (n > (size - sizeof(m)) / sizeof(r)) {
 		bl_bad(c, st, "range count does not fit", type, size);
-		return;
+		return 0;
 	}
 	for (i = 0; i < n; i++) {
 		memcpy(&r, base + sizeof(m) + i * sizeof(r), sizeof(r));
@@ -308,23 +334,47 @@ static void bl_ranges(struct hd_chan *c, struct bl_chan *st,
 		if (!count || count > BL_MAX_RANGE ||
 		    pfn > DYNMEM_POLICY_MAX_PAGES - count) {
 			bl_bad(c, st, "range of a bad length", type, size);
-			return;
+			return 0;
 		}
 		if (ram && pfn + count > ram + BL_HOLE_PAGES) {
 			hd_warn(vm, "balloon: range %#" PRIx64 "+%" PRIu64
 				" outside guest RAM", pfn, count);
 			bl_bad(c, st, "range outside guest RAM", type, size);
-			return;
+			return 0;
 		}
 		pages += count;
+	}
+	/* Each *_RESP type follows its request's. */
+	if (type != DYNMEM_MSG_RELEASED &&
+	    (type - 1 != st->req_type || le64toh(m.req_id) != st->req_id)) {
+		st->resume = 0;
+		bl_bad(c, st, "no such request in flight", type, size);
+		return 0;
 	}
 
 	if (type == DYNMEM_MSG_INFLATE_RESP) {
 		pages = 0;
-		for (i = 0; i < n; i++) {
+		/* A resumed message the guest rewrote meanwhile starts over. */
+		i = st->resume < n ? st->resume : 0;
+		st->resume = 0;
+		while (i < n) {
+			if (!st->punch_budget) {
+				st->resume = i;
+				bl_inflated(c, st, pages, ram, size);
+				return -EAGAIN;
+			}
 			memcpy(&r, base + sizeof(m) + i * sizeof(r), sizeof(r));
 			pfn = le64toh(r.pfn);
 			count = le64toh(r.count);
+			for (j = i + 1; j < n; j++) {
+				memcpy(&r, base + sizeof(m) + j * sizeof(r), sizeof(r));
+				next = le64toh(r.pfn);
+				if (next != pfn + count)
+					break;
+				count += le64toh(r.count);
+			}
+			i = j;
+			st->punch_budget--;
 			err = hd_vm_punch(vm, pfn, count);
 			if (err == -EINVAL) {
 				/* The layout knows better than our bound. */
@@ -341,11 +391,7 @@ static void bl_ranges(struct hd_chan *c, struct bl_chan *st,
 				bv->punched += count;
 			pages += count;	/* in the balloon either way */
 		}
-		st->balloon += pages;
-		if (ram && st->balloon > ram) {
-			bl_bad(c, st, "balloon larger than guest RAM", type, size);
-			st->balloon = ram;
-		}
+		bl_inflated(c, st, pages, ram, size);
 	} else {
 		if (pages > st->balloon) {
 			bl_bad(c, st, "gives back more than the balloon holds",
@@ -358,18 +404,15 @@ static void bl_ranges(struct hd_chan *c, struct bl_chan *st,
 			/* The guest needed it: do not take it straight back. */
 			if (bv->target > st->balloon)
 				bv->target = st->balloon;
-			return;
+			return 0;
 		}
 		bv->deflated += pages;
+		st->req_done += pages;
+		st->req_seen_ms = hd_now_ms();
 	}
 
-	/* Each *_RESP type follows its request's. */
-	if (type - 1 != st->req_type || le64toh(m.req_id) != st->req_id)
-		return;
-	st->req_done += pages;
-	st->req_seen_ms = now_ms;
 	if (!(flags & DYNMEM_F_LAST))
-		return;
+		return 0;
 	bv->requests++;
 	if (type == DYNMEM_MSG_INFLATE_RESP)
 		bv->last_inflate_us = bl_now_us() - st->req_start_us;
@@ -380,6 +423,7 @@ static void bl_ranges(struct hd_chan *c, struct bl_chan *st,
 		st->stalled = true;
 	}
 	st->req_type = 0;
+	return 0;
 }
 
 static int bl_packet(struct hd_chan *c, const struct synbus_packet *pkt)
@@ -416,7 +460,8 @@ static int bl_packet(struct hd_chan *c, const struct synbus_packet *pkt)
 	case DYNMEM_MSG_INFLATE_RESP:
 	case DYNMEM_MSG_DEFLATE_RESP:
 	case DYNMEM_MSG_RELEASED:
-		bl_ranges(c, st, pkt, size, type);
+		if (bl_ranges(c, st, pkt, size, type) == -EAGAIN)
+			return -EAGAIN;
 		break;
 	case DYNMEM_MSG_STATUS:
 		if (size < sizeof(st->report)) {
@@ -446,6 +491,7 @@ static int bl_open(struct hd_chan *c)
 	/* A new guest kernel: its balloon starts empty. */
 	memset(st, 0, sizeof(*st));
 	st->bv = bv;
+	st->punch_budget = BL_PUNCH_BUDGET;
 	if (bv->mode == BL_AUTO)
 		bv->target = 0;
 	return 0;
@@ -457,12 +503,14 @@ static void bl_close(struct hd_chan *c)
 
 	st->version = 0;
 	st->req_type = 0;
+	st->resume = 0;
 }
 
 static void bl_tick(struct hd_chan *c, uint64_t now)
 {
 	struct bl_chan *st = hd_chan_priv(c);
 
+	st->punch_budget = BL_PUNCH_BUDGET;
 	if (!st->version)
 		return;
 	if (st->limits_pending)
@@ -473,6 +521,7 @@ static void bl_tick(struct hd_chan *c, uint64_t now)
 			BL_STUCK_MS / 1000);
 		st->bv->timeouts++;
 		st->req_type = 0;
+		st->resume = 0;
 	}
 	bl_drive(c, st);
 }

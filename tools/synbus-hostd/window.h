@@ -110,6 +110,8 @@ struct hd_vm {
 	int host_efd;			/* guest doorbells: we read */
 	int guest_efd;			/* we write: guest interrupt */
 	int win_fd;
+	int ram_fd;			/* the RAM file, open after a punch */
+	uint64_t ram_fsize;		/* its size when opened */
 	/* window */
 	struct hd_geom geom;
 	uint8_t *win;
@@ -166,6 +168,9 @@ int hd_chan_offer(struct hd_vm *vm, const struct hd_service *svc);
 int hd_chan_rescind(struct hd_chan *c);
 unsigned int hd_vm_nr_chans(const struct hd_vm *vm);
 uint32_t hd_new_gen(uint32_t old);
+
+/* ram.c: close the RAM file (QEMU went, or a new one came) */
+void hd_vm_ram_close(struct hd_vm *vm);
 
 /* ivserver.c */
 int hd_listen_unix(const char *path, int type, mode_t mode);

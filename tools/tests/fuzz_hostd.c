@@ -170,6 +170,7 @@ static void run_script(struct script *s)
 	memset(vm, 0, sizeof(*vm));
 	strcpy(vm->name, "fz");
 	vm->listen_fd = vm->host_efd = vm->guest_efd = vm->win_fd = -1;
+	vm->ram_fd = -1;
 	vm->conn_fd = 1;
 	vm->host_gen = 0x1234;
 	vm->win = win;

@@ -71,6 +71,7 @@ static unsigned int nwarn;
 /* The fake guest answers IC requests while a command waits. */
 static bool guest_answers = true;
 static bool vss_daemon;
+static unsigned int npunch;	/* hd_vm_punch() calls */
 pthread_mutex_t hd_lock = PTHREAD_MUTEX_INITIALIZER;
 
 uint64_t hd_now_ms(void)
@@ -119,6 +120,7 @@ int hd_vm_punch(struct hd_vm *vm, uint64_t pfn, uint64_t count)
 	uint64_t pages = vm->ram >> 12;
 	int fd, ret = 0;
 
+	npunch++;
 	if (pfn >= pages || count > pages - pfn)
 		return -EINVAL;
 	if (!vm->path[0])
@@ -768,7 +770,7 @@ static void t_balloon_hostile(void)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		bl_ranges(bch, DYNMEM_MSG_INFLATE_RESP, DYNMEM_F_LAST, 0,
 			  bad[i].pairs, bad[i].n, bad[i].claim);
-	/* Past RAM but within the coarse bound: refused by the layout. */
+	/* Well formed, but no request is in flight: refused. */
 	bl_ranges(bch, DYNMEM_MSG_INFLATE_RESP, DYNMEM_F_LAST, 0, pairs, 1, 1);
 	/* Short, lying size fields, wrong type, unknown message. */
 	{
@@ -870,6 +872,81 @@ static void t_balloon_partial(void)
 	s = bl_expect(DYNMEM_MSG_INFLATE);
 	if (s)
 		CHECK_EQ(req_pages(s, &id), 1024);
+	chan_close(bch);
+}
+
+/*
+ * Responses that are not the request in flight are refused; adjacent
+ * ranges are one punch; a flood of ranges is punched 4096 per tick.
+ */
+static void t_balloon_budget(void)
+{
+	static uint8_t big[sizeof(struct dynmem_ranges) +
+			   5000 * sizeof(struct dynmem_range)];
+	struct dynmem_ranges *m = (void *)big;
+	struct synbus_packet p = {
+		.type = SYNBUS_PKT_INBAND, .len = sizeof(big), .data = big,
+	};
+	uint64_t adj[8] = { 300, 1, 301, 1, 302, 2, 304, 4 };
+	uint64_t past[2] = { (64 * MIB >> 12) + 8, 8 }, id;
+	long long bad0, punched0, req0;
+	unsigned int i, p0;
+	struct sent *s;
+
+	CHECK_EQ(chan_open(bch), 0);
+	bl_version(bch, DYNMEM_CAP_2M);
+	pop(bch);
+	bl_expect(DYNMEM_MSG_LIMITS);
+	s = bl_expect(DYNMEM_MSG_INFLATE);	/* the 4M target of before */
+	if (!s)
+		return;
+	req_pages(s, &id);
+	CHECK_EQ(cmd("balloon bvm"), 0);
+	bad0 = key("bad_messages");
+	punched0 = key("punched_bytes");
+	req0 = key("requests");
+	p0 = npunch;
+	/* Another request's id, a DEFLATE_RESP to an INFLATE: unsolicited. */
+	bl_ranges(bch, DYNMEM_MSG_INFLATE_RESP, 0, id + 1, adj, 4, 4);
+	bl_ranges(bch, DYNMEM_MSG_DEFLATE_RESP, 0, id, adj, 4, 4);
+	CHECK_EQ(npunch, p0);
+	/* Past RAM but within the coarse bound: refused by the layout. */
+	bl_ranges(bch, DYNMEM_MSG_INFLATE_RESP, 0, id, past, 1, 1);
+	/* Four adjacent ranges: one punch of 8 pages. */
+	bl_ranges(bch, DYNMEM_MSG_INFLATE_RESP, 0, id, adj, 4, 4);
+	CHECK_EQ(npunch, p0 + 2);
+	CHECK_EQ(cmd("balloon bvm"), 0);
+	CHECK_EQ(key("bad_messages"), bad0 + 3);
+	CHECK_EQ(key("punched_bytes"), punched0 + 8 * 4096);
+	CHECK_EQ(key("balloon_bytes"), 8 * 4096);
+
+	/* 5000 one-page ranges, none adjacent: 4096 punches, the rest later. */
+	m->hdr.type = htole16(DYNMEM_MSG_INFLATE_RESP);
+	m->hdr.flags = htole16(DYNMEM_F_LAST);
+	m->hdr.size = htole32(sizeof(big));
+	m->req_id = htole64(id);
+	m->nr_ranges = htole32(5000);
+	for (i = 0; i < 5000; i++) {
+		m->ranges[i].pfn = htole64(2 * i + 1);
+		m->ranges[i].count = htole64(1);
+	}
+	tick();
+	p0 = npunch;
+	CHECK_EQ(bch->svc->packet(bch, &p), -EAGAIN);
+	CHECK_EQ(npunch, p0 + 4096);
+	CHECK_EQ(bch->svc->packet(bch, &p), -EAGAIN);	/* until the tick */
+	CHECK_EQ(npunch, p0 + 4096);
+	CHECK_EQ(cmd("balloon bvm"), 0);
+	CHECK_EQ(key("busy"), 1);
+	tick();
+	CHECK_EQ(bch->svc->packet(bch, &p), 0);
+	CHECK_EQ(npunch, p0 + 5000);
+	CHECK_EQ(cmd("balloon bvm"), 0);
+	CHECK_EQ(key("requests"), req0 + 1);
+	CHECK_EQ(key("balloon_bytes"), 5008 * 4096);
+	CHECK_EQ(key("punched_bytes"), punched0 + 5008 * 4096);
+	CHECK_EQ(key("bad_messages"), bad0 + 3);
+	bl_expect(DYNMEM_MSG_DEFLATE);	/* past the 4M target now */
 	chan_close(bch);
 }
 
@@ -1009,6 +1086,7 @@ int main(void)
 	run("balloon_hostile", t_balloon_hostile);
 	run("balloon_deflate_released", t_balloon_deflate);
 	run("balloon_partial", t_balloon_partial);
+	run("balloon_budget", t_balloon_budget);
 	run("policy", t_policy);
 	unlink(tmpl);
 	return check_done();
