@@ -256,7 +256,8 @@ static void synbus_pick_cpu(struct synbus_channel *ch)
  * @in_ring_size: host to guest ring data bytes, a multiple of PAGE_SIZE
  *
  * Context: process, sleeps until the host answers or the channel goes.
- * Return: 0, -EINVAL (sizes), -EBUSY (not closed), -ENODEV (rescinded),
+ * Return: 0, -EINVAL (sizes), -EBUSY (not closed, or the host has not let
+ * go of the ring of an earlier failed open), -ENODEV (rescinded),
  * -ETIMEDOUT (host silent), -ENOMEM, or the host's refusal.
  */
 int synbus_open(struct synbus_channel *ch, u32 out_ring_size, u32 in_ring_size)
@@ -282,8 +283,20 @@ int synbus_open(struct synbus_channel *ch, u32 out_ring_size, u32 in_ring_size)
 	if (ret)
 		goto out;
 
-	/* A ring leaked by a silent host earlier goes now: it has let go. */
-	synbus_free_rings(ch);
+	/*
+	 * A ring kept when the host did not answer an earlier open or close:
+	 * free it only once the host confirms it let go, else its pages could
+	 * go to a new ring or buffer while the host still maps them.
+	 */
+	if (ch->ring_mem) {
+		if (!synbus_host_close(ch)) {
+			dev_err_ratelimited(&ch->sdev->dev,
+					    "host still holds an earlier ring; open refused\n");
+			ret = -EBUSY;
+			goto fail;
+		}
+		synbus_free_rings(ch);
+	}
 	ch->ring_bytes = 2 * SYNBUS_RING_HDR_SIZE + out_ring_size + in_ring_size;
 	ch->ring_mem = synbus_ring_alloc(ch, ch->ring_bytes);
 	ch->rx_buf = kvmalloc(in_ring_size, GFP_KERNEL);
