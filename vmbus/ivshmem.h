@@ -74,6 +74,10 @@ struct ivs_geom {
  * @rescinded: withdrawn (by the host or by us); under @iv->chan_lock
  * @open_sent: the host may hold the rings (OPEN sent, no CLOSE_DONE or
  *	refusal yet); under @iv->tx_lock
+ * @outstanding: OPEN and CLOSE messages sent or queued and not answered
+ *	yet; under @iv->tx_lock. Answers carry only the channel id and come
+ *	in order: only the one that brings this to 0 answers the latest
+ *	request.
  * @node: on a private list while being rescinded
  */
 struct ivs_chan {
@@ -83,6 +87,7 @@ struct ivs_chan {
 	u32 session;
 	bool rescinded;
 	bool open_sent;
+	u32 outstanding;
 	struct list_head node;
 };
 
@@ -110,7 +115,7 @@ struct ivs_chan {
  * @h2g: reader end of the host-to-guest control ring (control work only)
  * @rxbuf: private copy of the control packet being handled
  * @tx_lock: protects @g2h, @txq, @tx_up, @session, @doorbell,
- *	@release_pend and every ivs_chan.open_sent
+ *	@release_pend and every ivs_chan.open_sent and .outstanding
  * @g2h: writer end of the guest-to-host control ring
  * @txq: messages waiting for room in @g2h (struct ivs_txmsg)
  * @tx_up: the control rings may be written

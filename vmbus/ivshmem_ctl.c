@@ -97,8 +97,8 @@ static int ivs_send_locked(struct ivs_dev *iv, const struct synbus_iv_msg *msg,
 /*
  * Send @msg about @c, the host's holding of the rings tracked on the way.
  * Process context. Return: 0, 1 (CLOSE: the host never got the rings,
- * nothing sent), -ENODEV (not this session's channel, or not up),
- * -ENOMEM, -EIO.
+ * nothing sent), -EBUSY (OPEN while an OPEN or CLOSE is unanswered),
+ * -ENODEV (not this session's channel, or not up), -ENOMEM, -EIO.
  */
 static int ivs_chan_send(struct ivs_chan *c, const struct synbus_iv_msg *msg)
 {
@@ -114,8 +114,13 @@ static int ivs_chan_send(struct ivs_chan *c, const struct synbus_iv_msg *msg)
 		ret = -ENODEV;
 	} else if (type == SYNBUS_IV_CLOSE && !c->open_sent) {
 		ret = 1;
+	} else if (type == SYNBUS_IV_OPEN && c->outstanding) {
+		/* Its answer could not be told from the earlier ones'. */
+		ret = -EBUSY;
 	} else {
 		ret = ivs_send_locked(iv, msg, &spare, &ring);
+		if (!ret && (type == SYNBUS_IV_OPEN || type == SYNBUS_IV_CLOSE))
+			c->outstanding++;
 		if (!ret && type == SYNBUS_IV_OPEN)
 			c->open_sent = true;
 	}
@@ -362,6 +367,7 @@ static void ivs_answer(struct ivs_dev *iv, u32 type, u32 id,
 {
 	u32 status = le32_to_cpu(m->status);
 	struct synbus_channel *ch = NULL;
+	bool bad, latest = false;
 	unsigned long flags;
 	struct ivs_chan *c;
 
@@ -385,12 +391,23 @@ static void ivs_answer(struct ivs_dev *iv, u32 type, u32 id,
 		synbus_buffer_done(ch, le32_to_cpu(m->handle), -(int)status);
 		return;
 	}
+	/*
+	 * The host answers in order: an answer that leaves requests
+	 * outstanding belongs to an earlier one (whose waiter gave up), and
+	 * only the last answers the latest request.
+	 */
+	spin_lock_irqsave(&iv->tx_lock, flags);
+	bad = !c->outstanding;
+	if (!bad)
+		latest = !--c->outstanding;
 	/* A refused open or an answered close: the host let go of the rings. */
-	if (type == SYNBUS_IV_CLOSE_DONE || status) {
-		spin_lock_irqsave(&iv->tx_lock, flags);
+	if (latest && (type == SYNBUS_IV_CLOSE_DONE || status))
 		c->open_sent = false;
-		spin_unlock_irqrestore(&iv->tx_lock, flags);
-	}
+	spin_unlock_irqrestore(&iv->tx_lock, flags);
+	if (bad)
+		ivs_violation(iv, "open or close answer without a request");
+	if (!latest)
+		return;
 	if (type == SYNBUS_IV_OPEN_DONE)
 		synbus_chan_open_done(ch, -(int)status);
 	else
