@@ -102,12 +102,14 @@ static int cmd_stats(int argc, char **argv, FILE *out)
 	if (!vm)
 		return -EINVAL;
 	fprintf(out, "doorbells_in %llu\ndoorbells_out %llu\nbad_messages %llu\n"
-		"resets %llu\nhellos %llu\nconnects %llu\nrefused %llu\n",
+		"resets %llu\nhellos %llu\nconnects %llu\nrefused %llu\n"
+		"hellos_limited %llu\n",
 		(unsigned long long)vm->doorbells_in,
 		(unsigned long long)vm->doorbells_out,
 		(unsigned long long)vm->bad_messages,
 		(unsigned long long)vm->resets, (unsigned long long)vm->hellos,
-		(unsigned long long)vm->connects, (unsigned long long)vm->refused);
+		(unsigned long long)vm->connects, (unsigned long long)vm->refused,
+		(unsigned long long)vm->hellos_limited);
 	return 0;
 }
 

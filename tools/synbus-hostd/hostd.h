@@ -106,6 +106,11 @@ int hd_balloon_set_budget(uint64_t bytes);
 /*
  * Sleep until @done(@arg) is true, or @timeout_ms passed; hd_lock held
  * on entry and on return. True when @done became true.
+ *
+ * The rule: no struct hd_vm or struct hd_chan pointer (nor one into a
+ * channel's private state) across hd_wait(). The event thread frees
+ * dropped VMs and channels while a command sleeps; @done and the caller
+ * after the wait look them up again by name (hd_vm_find(), hd_vm_chan()).
  */
 bool hd_wait(bool (*done)(void *arg), void *arg, unsigned int timeout_ms);
 /* Wake hd_wait() sleepers (the event thread does it after each event). */

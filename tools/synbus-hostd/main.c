@@ -29,7 +29,6 @@ pthread_mutex_t hd_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t hd_cond;
 const char *hd_dir = "/run/synbus-hostd";
 int hd_epoll_fd = -1;
-unsigned int hd_waiters;
 int hd_stop_all;
 static int wake_fd = -1;
 static int keeper_fd = -1;
@@ -137,7 +136,6 @@ bool hd_wait(bool (*done)(void *arg), void *arg, unsigned int timeout_ms)
 	struct timespec ts;
 	bool ok;
 
-	hd_waiters++;
 	while (!(ok = done(arg))) {
 		uint64_t now = hd_now_ms();
 
@@ -152,7 +150,6 @@ bool hd_wait(bool (*done)(void *arg), void *arg, unsigned int timeout_ms)
 		}
 		pthread_cond_timedwait(&hd_cond, &hd_lock, &ts);
 	}
-	hd_waiters--;
 	return ok;
 }
 
@@ -481,7 +478,7 @@ int hd_vm_remove(struct hd_vm *vm)
 
 void hd_vm_grave_free(void)
 {
-	while (!hd_waiters && vm_grave) {
+	while (vm_grave) {
 		struct hd_vm *vm = vm_grave;
 
 		vm_grave = vm->grave;

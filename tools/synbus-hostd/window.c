@@ -19,6 +19,9 @@
 
 /* Packets taken from one ring per event: a guest cannot keep us here. */
 #define HD_BUDGET	256
+/* Hellos served per VM and second; one more waits for a later tick. */
+#define HD_HELLO_MAX	4
+#define HD_HELLO_MS	1000
 
 static u8 hd_pktbuf[SYNBUS_IV_RING_MAX];
 static struct hd_chan *hd_chan_grave;
@@ -399,7 +402,7 @@ static void chan_close_svc(struct hd_chan *c)
 	c->out_waiting = false;
 }
 
-/* Drop a channel; its memory waits until no command sleeps on it. */
+/* Drop a channel; its memory goes at the next hd_reap(). */
 static void chan_forget(struct hd_chan *c)
 {
 	chan_close_svc(c);
@@ -793,6 +796,31 @@ static void vm_hello(struct hd_vm *vm, uint32_t gen)
 	hd_ring_guest(vm);
 }
 
+/*
+ * Each hello drops every channel (and their memory at the next hd_reap())
+ * and offers them anew: a guest that says hello in a loop gets
+ * HD_HELLO_MAX a second, the next one waits for the tick after that.
+ */
+static bool hello_ok(struct hd_vm *vm, uint32_t gen)
+{
+	uint64_t now = hd_now_ms();
+
+	if (now - vm->hello_stamp >= HD_HELLO_MS) {
+		vm->hello_stamp = now;
+		vm->hello_count = 0;
+	}
+	if (vm->hello_count < HD_HELLO_MAX) {
+		vm->hello_count++;
+		return true;
+	}
+	if (gen != vm->hello_held) {
+		vm->hello_held = gen;
+		vm->hellos_limited++;
+		hd_warn(vm, "guest hellos too fast: generation %#x waits", gen);
+	}
+	return false;
+}
+
 /* Everything a doorbell or a tick asks for. */
 void hd_vm_process(struct hd_vm *vm)
 {
@@ -813,8 +841,11 @@ void hd_vm_process(struct hd_vm *vm)
 		vm->served_gen = 0;
 		return;
 	}
-	if (gen != vm->served_gen)
+	if (gen != vm->served_gen) {
+		if (!hello_ok(vm, gen))
+			return;
 		vm_hello(vm, gen);
+	}
 	if (!vm->up)
 		return;
 	ctl_flush(vm);
@@ -849,8 +880,9 @@ void hd_vm_tick(struct hd_vm *vm, uint64_t now)
 
 /*
  * Deferred work, run when no callback is on the stack: resets asked for
- * inside a callback or by hd_send(), and freeing what no hd_wait()
- * sleeper may still hold.
+ * inside a callback or by hd_send(), and freeing the channels and VMs
+ * dropped meanwhile (no hd_wait() sleeper holds a pointer to them: see
+ * hd_wait()).
  */
 void hd_reap(void)
 {
@@ -869,8 +901,6 @@ void hd_reap(void)
 		if (vm->up)
 			ctl_flush(vm);
 	}
-	if (hd_waiters)
-		return;
 	hd_vm_grave_free();
 	while (hd_chan_grave) {
 		struct hd_chan *c = hd_chan_grave;

@@ -66,7 +66,7 @@ struct hd_buf {
 };
 
 struct hd_chan {
-	struct hd_chan *grave;		/* freed when no hd_wait() sleeps */
+	struct hd_chan *grave;		/* freed at the next hd_reap() */
 	struct hd_vm *vm;
 	const struct hd_service *svc;
 	uint32_t id;
@@ -127,7 +127,11 @@ struct hd_vm {
 	struct hd_chan *chans[SYNBUS_IV_MAX_CHAN];
 	/* counters */
 	uint64_t doorbells_in, doorbells_out, bad_messages, resets, hellos;
-	uint64_t connects, refused;
+	uint64_t connects, refused, hellos_limited;
+	/* hello rate limit */
+	uint64_t hello_stamp;
+	unsigned int hello_count;
+	uint32_t hello_held;		/* the generation that waits */
 	/* hd_warn() rate limit */
 	uint64_t warn_stamp;
 	unsigned int warn_budget, warn_dropped;
@@ -136,7 +140,6 @@ struct hd_vm {
 /* main.c */
 extern const char *hd_dir;
 extern int hd_epoll_fd;
-extern unsigned int hd_waiters;
 /* 1: stop with the keeper, 2: without; set from any thread (atomic). */
 extern int hd_stop_all;
 struct hd_vm *hd_vm_by_serial(uint64_t serial);

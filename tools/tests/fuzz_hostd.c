@@ -23,7 +23,6 @@
 
 static struct hd_vm fz_vm;
 const char *hd_dir = "/nonexistent";
-unsigned int hd_waiters;
 
 void hd_log(const struct hd_vm *vm, const char *fmt, ...)
 {
@@ -37,9 +36,12 @@ void hd_warn(struct hd_vm *vm, const char *fmt, ...)
 	(void)fmt;
 }
 
+/* Time moves on: the hello rate limit lets hellos through again. */
 uint64_t hd_now_ms(void)
 {
-	return 0;
+	static uint64_t ms;
+
+	return ms += 300;
 }
 
 void hd_ring_guest(struct hd_vm *vm)

@@ -275,11 +275,19 @@ static uint32_t rnd32(void)
 	return (uint32_t)random() << 16 ^ (uint32_t)random();
 }
 
-/* Hello: new guest_gen, ring, wait for host_ack, take the control rings. */
-static void hello(void)
+static void take_ctl_rings(void)
+{
+	uint8_t *c = win + 4096;
+
+	synbus_rb_init(&ctl_out, c, SYNBUS_IV_CTL_SIZE, false);
+	synbus_rb_init(&ctl_in, c + 4096 + SYNBUS_IV_CTL_SIZE, SYNBUS_IV_CTL_SIZE, false);
+	nq = 0;
+}
+
+/* A new guest_gen and a doorbell; true when host_ack says so within @ms. */
+static bool hello_wait(int ms)
 {
 	uint64_t t0 = now_ms();
-	uint8_t *c;
 
 	do
 		gen = rnd32();
@@ -287,15 +295,20 @@ static void hello(void)
 	__atomic_store_n(&hdr->guest_gen, htole32(gen), __ATOMIC_SEQ_CST);
 	doorbell();
 	while (le32toh(__atomic_load_n(&hdr->host_ack, __ATOMIC_ACQUIRE)) != gen) {
-		if (now_ms() - t0 > 3000)
-			die("no host_ack for generation %#x", gen);
+		if (now_ms() - t0 > (uint64_t)ms)
+			return false;
 		wait_irq(20);
 	}
+	return true;
+}
+
+/* Hello: new guest_gen, ring, wait for host_ack, take the control rings. */
+static void hello(void)
+{
+	if (!hello_wait(3000))
+		die("no host_ack for generation %#x", gen);
 	check_header();
-	c = win + 4096;
-	synbus_rb_init(&ctl_out, c, SYNBUS_IV_CTL_SIZE, false);
-	synbus_rb_init(&ctl_in, c + 4096 + SYNBUS_IV_CTL_SIZE, SYNBUS_IV_CTL_SIZE, false);
-	nq = 0;
+	take_ctl_rings();
 }
 
 static void send_msg(const struct synbus_iv_msg *m)
@@ -583,6 +596,24 @@ static void run_normal(const char *restart)
 		die("echo survived the guest's reboot");
 	printf("guest reboot: ok\n");
 
+	/* Hellos in a loop: 4 a second are served, the next one waits. */
+	{
+		char out[2048], *p;
+		int i, acked = 0;
+
+		for (i = 0; i < 8; i++)
+			acked += hello_wait(50);
+		if (ctl(out, sizeof(out), "stats %s", vmname))
+			die("stats failed");
+		p = strstr(out, "hellos_limited ");
+		if (!p || atoi(p + 15) < 1)
+			die("hellos not limited: %d of 8 served at once; %s", acked, out);
+		hello();
+		if (count_offers(300) != offers)
+			die("offers after the hello loop differ");
+		printf("hello loop: %d of 8 served at once, then served again\n", acked);
+	}
+
 	/* Daemon restart: the keeper holds on; a new host_gen; hello again. */
 	if (restart) {
 		hgen = le32toh(hdr->host_gen);
@@ -687,8 +718,9 @@ static void hostile_round(void)
 	case 5:		/* the heap, rings and all */
 		fill_random(win + heap_off + random() % (heap_size - 4096), 4096);
 		break;
-	case 6:
-		hello();
+	case 6:		/* hello, without waiting for the answer */
+		hello_wait(0);
+		take_ctl_rings();
 		break;
 	case 7:		/* pending bitmaps */
 		fill_random(hdr->g2h_pending, sizeof(hdr->g2h_pending));
