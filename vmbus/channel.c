@@ -24,6 +24,12 @@ static DECLARE_WAIT_QUEUE_HEAD(synbus_release_wq);
 static LIST_HEAD(synbus_transports);
 
 #define SYNBUS_RING_MAX	(16U << 20)
+/*
+ * Inbound packets, completions included, per run of the inbound work; then
+ * it queues itself again, so a host that never stops sending cannot hold
+ * the CPU or starve the other channels' work there.
+ */
+#define SYNBUS_IN_BUDGET	256
 
 static long synbus_ack_jiffies(void)
 {
@@ -575,10 +581,11 @@ static void synbus_consume_signal(struct synbus_channel *ch)
  * @ch: channel, from within on_event
  * @pkt: filled in; valid until synbus_consume() or the callback returns
  *
- * Completions of requests are handled on the way.
+ * Completions of requests are handled on the way. Each packet, completions
+ * included, counts against the budget of the inbound work's run.
  *
- * Return: 0, -EAGAIN when empty, -EIO after a protocol error (the channel
- * is being reset).
+ * Return: 0, -EAGAIN when empty or when the budget is spent (the work then
+ * runs again), -EIO after a protocol error (the channel is being reset).
  */
 int synbus_peekpacket(struct synbus_channel *ch, struct synbus_packet *pkt)
 {
@@ -587,11 +594,16 @@ int synbus_peekpacket(struct synbus_channel *ch, struct synbus_packet *pkt)
 	if (READ_ONCE(ch->broken))
 		return -EIO;
 	for (;;) {
+		if (!ch->in_budget)
+			return -EAGAIN;
 		ret = synbus_rb_peek(&ch->in, ch->rx_buf, ch->in.size, pkt);
 		if (ret == -EIO)
 			synbus_chan_error(ch, "bad inbound index or packet");
-		if (ret || pkt->type != SYNBUS_PKT_COMPLETION)
+		if (ret)
 			return ret;
+		ch->in_budget--;
+		if (pkt->type != SYNBUS_PKT_COMPLETION)
+			return 0;
 		synbus_complete_request(ch, pkt);
 		synbus_consume_signal(ch);
 	}
@@ -618,7 +630,10 @@ void synbus_chan_kick(struct synbus_channel *ch)
 }
 EXPORT_SYMBOL_GPL(synbus_chan_kick);
 
-/* Drain with on_packet. Return: 0 when empty, -EAGAIN (driver), -EIO. */
+/*
+ * Drain with on_packet. Return: 0 when empty or the budget is spent,
+ * -EAGAIN (driver), -EIO.
+ */
 static int synbus_drain(struct synbus_channel *ch, struct synbus_driver *drv)
 {
 	struct synbus_packet pkt;
@@ -649,6 +664,7 @@ static void synbus_in_work(struct work_struct *work)
 	if (READ_ONCE(ch->state) != SYNBUS_CHAN_OPEN || READ_ONCE(ch->broken) ||
 	    READ_ONCE(ch->rescinded) || !drv)
 		return;
+	ch->in_budget = SYNBUS_IN_BUDGET;
 	for (;;) {
 		/* Mask while draining: the host need not signal meanwhile. */
 		synbus_rb_mask(&ch->in);
@@ -660,6 +676,11 @@ static void synbus_in_work(struct work_struct *work)
 		}
 		if (ret)
 			break;
+		if (!ch->in_budget) {
+			/* Budget spent: run again later, still masked. */
+			queue_work_on(ch->cpu, synbus_io_wq, &ch->in_work);
+			return;
+		}
 		/* Unmask, then look again: a packet may have slipped in. */
 		ret = synbus_rb_unmask(&ch->in);
 		if (ret <= 0)

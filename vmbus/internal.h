@@ -40,6 +40,8 @@
  * @out_full: the last write found the ring full
  * @out_wait: writers waiting for space
  * @in_work: inbound processing
+ * @in_budget: packets (completions included) the running @in_work may
+ *	still take before it queues itself again; @in_work only
  * @reset_work: channel reset after a protocol error
  * @add_work: device registration
  * @remove_work: device removal after rescind
@@ -89,6 +91,7 @@ struct synbus_channel {
 	bool out_full;
 	wait_queue_head_t out_wait;
 	struct work_struct in_work;
+	unsigned int in_budget;
 	struct work_struct reset_work;
 	struct work_struct add_work;
 	struct work_struct remove_work;
