@@ -279,10 +279,17 @@ static void keeper_send(uint32_t op, const char *name, int fd, const char *data)
 
 	if (keeper_fd < 0)
 		return;
+	/* Truncated, a record would come back under another name. */
+	if ((name && strlen(name) >= sizeof(m.name)) ||
+	    (data && strlen(data) >= sizeof(m.data))) {
+		hd_log(NULL, "fd keeper: %.64s...: record too long, not kept",
+		       name ? name : "");
+		return;
+	}
 	if (name)
-		snprintf(m.name, sizeof(m.name), "%s", name);
+		strcpy(m.name, name);
 	if (data)
-		snprintf(m.data, sizeof(m.data), "%s", data);
+		strcpy(m.data, data);
 	ret = send_fd_msg(keeper_fd, &m, sizeof(m), fd);
 	if (ret)
 		hd_log(NULL, "fd keeper: %s: %s", name ? name : "", strerror(-ret));

@@ -221,11 +221,15 @@ bool hd_vm_up(const struct hd_vm *vm)
 	return vm->conn_fd >= 0 && vm->up && !vm->fault;
 }
 
+/* The longest keeper record name is "listen:" and the VM's name. */
+_Static_assert(sizeof("listen:") + HD_NAME_MAX <= sizeof(((struct hd_keep_msg *)0)->name) &&
+	       HD_NAME_MAX < sizeof(((struct hd_vm *)0)->name), "HD_NAME_MAX");
+
 static bool name_ok(const char *s)
 {
 	size_t n = strlen(s), i;
 
-	if (!n || n >= sizeof(((struct hd_vm *)0)->name) || s[0] == '.')
+	if (!n || n > HD_NAME_MAX || s[0] == '.')
 		return false;
 	for (i = 0; i < n; i++)
 		if (!(s[i] >= 'a' && s[i] <= 'z') && !(s[i] >= 'A' && s[i] <= 'Z') &&
@@ -366,7 +370,8 @@ int hd_vm_add(const char *name, char **kv, int nkv, struct hd_kept *kept,
 	int ret, conn, hefd, gefd;
 
 	if (!name_ok(name)) {
-		fprintf(err, "%s: a VM name is 1-63 of [A-Za-z0-9_.-]\n", name);
+		fprintf(err, "%s: a VM name is 1-%d of [A-Za-z0-9_.-], not starting with .\n",
+			name, HD_NAME_MAX);
 		return -EINVAL;
 	}
 	if (hd_vm_find(name))

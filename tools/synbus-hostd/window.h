@@ -93,6 +93,9 @@ enum hd_src_kind {
 	HD_SRC_SIGNAL,
 };
 
+/* VM names: the keeper's record names are "listen:NAME" and the like. */
+#define HD_NAME_MAX	48
+
 struct hd_vm {
 	struct hd_vm *next;
 	struct hd_vm *grave;

@@ -512,7 +512,7 @@ t_hostd_hostile() {
 }
 
 t_hostd_ctl() {
-	local out pid
+	local out pid long
 	hostd_up
 	[ "$(stat -c %a "$D/control.sock")" = 600 ] || die "control.sock mode"
 	"$HOSTD" -d "$D" --vm x,socket=$PWD/x.sock 2> err && die "second daemon started"
@@ -529,6 +529,10 @@ t_hostd_ctl() {
 	"$HOSTCTL" -d "$D" add vm3 socket=$PWD/vm3.sock window=3M > out 2>&1 && die "window 3M"
 	grep -q "power of two" out || die "window error: $(cat out)"
 	"$HOSTCTL" -d "$D" add 'a/b' socket=$PWD/vm3.sock 2>/dev/null && die "bad name"
+	# Names up to 48 characters: the keeper's records hold "listen:NAME".
+	long=$(printf 'n%.0s' $(seq 48))
+	"$HOSTCTL" -d "$D" add "${long}x" socket=$PWD/vm4.sock 2>/dev/null && die "49-character name"
+	"$HOSTCTL" -d "$D" add "$long" socket=$PWD/vm4.sock || die "48-character name"
 	"$HOSTCTL" -d "$D" frobnicate 2> err && die "unknown command ok"
 	grep -q "unknown command" err || die "unknown command: $(cat err)"
 	"$HOSTCTL" -d "$D" devices nosuch 2>/dev/null && die "devices of no VM"
@@ -549,6 +553,8 @@ print(s.makefile().read(), end="")' "$D/control.sock")
 	[ -S "$D/keeper.sock" ] || die "keeper gone with SIGTERM"
 	"$HOSTD" -d "$D" 2>> hostd.log || die "restart"
 	"$HOSTCTL" -d "$D" list | grep -q '^vm2 down' || die "vm2 not adopted"
+	"$HOSTCTL" -d "$D" list | grep -q "^$long down" || die "$long not adopted"
+	grep -q "record too long" hostd.log && die "a keeper record did not fit"
 	"$HOSTCTL" -d "$D" remove vm2 || die "remove"
 	[ ! -e "$PWD/vm2.sock" ] && [ ! -e "$D/vm2.win" ] || die "remove left files"
 	"$HOSTCTL" -d "$D" list | grep -q '^vm2' && die "vm2 still listed"
