@@ -424,14 +424,26 @@ int hd_vm_add(const char *name, char **kv, int nkv, struct hd_kept *kept,
 		hd_epoll_add(hefd, HD_SRC_DOORBELL, vm->serial);
 		hd_window_adopt(vm);
 		hd_log(vm, "adopted: QEMU connected, host generation %#x", vm->host_gen);
-	} else {
-		/* Half kept (we died while QEMU connected): QEMU must go. */
+	} else if (conn >= 0 || hefd >= 0 || gefd >= 0) {
+		/*
+		 * Half kept (we died while QEMU connected): QEMU must go, so
+		 * the keeper's copies go too, or QEMU never sees EOF.
+		 */
+		static const char *const what[] = { "conn", "hefd", "gefd" };
+		char key[80];
+		unsigned int i;
+
 		if (conn >= 0)
 			close(conn);
 		if (hefd >= 0)
 			close(hefd);
 		if (gefd >= 0)
 			close(gefd);
+		for (i = 0; i < 3; i++) {
+			snprintf(key, sizeof(key), "%s:%s", what[i], name);
+			hd_keeper_del(key);
+		}
+		hd_log(vm, "QEMU connection only half kept: dropped");
 	}
 	hd_epoll_add(vm->listen_fd, HD_SRC_LISTEN, vm->serial);
 	vm->next = vms;

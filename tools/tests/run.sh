@@ -564,6 +564,49 @@ print(s.makefile().read(), end="")' "$D/control.sock")
 	return 0
 }
 
+# A fake QEMU on $1: takes the five setup messages, says "connected",
+# then "eof" once the daemon's end of the connection is closed everywhere.
+fake_qemu() {
+	python3 - "$1" <<-'PY'
+	import socket, sys
+	s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	s.connect(sys.argv[1])
+	for i in range(5):
+	    socket.recv_fds(s, 8, 1)
+	print("connected", flush=True)
+	s.settimeout(20)
+	print("eof" if s.recv(1) == b"" else "data", flush=True)
+	PY
+}
+
+# keeper_del DIR NAME: drop a record from the fd keeper, as the daemon does.
+keeper_del() {
+	python3 - "$1/keeper.sock" "$2" <<-'PY'
+	import socket, struct, sys
+	s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+	s.connect(sys.argv[1])
+	s.send(struct.pack("<II64s1024s", 2, 0, sys.argv[2].encode(), b""))
+	PY
+}
+
+# A restart that finds a QEMU connection only half kept closes it for good.
+t_hostd_keeper() {
+	local i
+	hostd_up
+	fake_qemu "$PWD/vm1.sock" > qemu.out &
+	for i in $(seq 50); do grep -q connected qemu.out && break; sleep 0.1; done
+	grep -q connected qemu.out || die "fake QEMU did not connect"
+	keeper_del "$D" gefd:vm1
+	kill -9 "$(cat "$D/hostd.pid")"
+	sleep 0.1
+	"$HOSTD" -d "$D" 2>> hostd.log || die "restart"
+	for i in $(seq 50); do grep -q eof qemu.out && break; sleep 0.1; done
+	grep -q eof qemu.out || die "QEMU's connection still open: $(cat qemu.out)"
+	grep -q "half kept" hostd.log || die "not logged: $(tail -n 3 hostd.log)"
+	"$HOSTCTL" -d "$D" list | grep -q '^vm1 down ' || die "vm1 not down"
+	wait
+}
+
 t_fuzz() {
 	local cc=${FUZZ_CC:-clang-14}
 	have "$cc" || skipit "$cc not installed: fuzzing skipped"
@@ -619,6 +662,7 @@ t check-repair t_check_repair
 t hostd-protocol t_hostd_protocol
 t hostd-hostile t_hostd_hostile
 t hostd-ctl t_hostd_ctl
+t hostd-keeper t_hostd_keeper
 t fuzz t_fuzz
 
 echo "$pass passed, $fail failed, $skip skipped"
