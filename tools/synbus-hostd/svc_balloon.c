@@ -82,6 +82,7 @@ struct bl_vm {
 	uint64_t last_inflate_us, last_deflate_us;
 	uint64_t punched, released, deflated;
 	uint64_t bad;
+	bool size_unknown;		/* logged: auto mode without a size */
 };
 
 /* Per channel: the session with one guest kernel. */
@@ -159,15 +160,14 @@ static struct bl_chan *bl_session(struct hd_vm *vm, struct hd_chan **cp)
 	return st;
 }
 
-/* Guest RAM in pages: as configured, else as the guest reports it. */
-static uint64_t bl_ram_pages(struct hd_vm *vm, const struct bl_chan *st)
+/*
+ * Guest RAM in pages as the host knows it (mem=, else the RAM file's
+ * size), 0 when unknown: never what the guest reports, or a guest could
+ * claim a size that makes the policy take memory from every other VM.
+ */
+static uint64_t bl_ram_pages(struct hd_vm *vm)
 {
-	uint64_t r = hd_vm_ram_bytes(vm) >> BL_PAGE_SHIFT;
-
-	if (!r && st && st->have_report)
-		r = dynmem_sat(le64toh(st->report.total_pages)) +
-		    dynmem_sat(le64toh(st->report.balloon_pages));
-	return dynmem_sat(r);
+	return dynmem_sat(hd_vm_ram_bytes(vm) >> BL_PAGE_SHIFT);
 }
 
 /* The policy's view of a VM's limits; max 0 when RAM is unknown. */
@@ -198,7 +198,7 @@ static void bl_bad(struct hd_chan *c, struct bl_chan *st, const char *why,
 
 static void bl_send_limits(struct hd_chan *c, struct bl_chan *st)
 {
-	struct dynmem_vm_cfg cfg = bl_cfg(st->bv, bl_ram_pages(hd_chan_vm(c), st));
+	struct dynmem_vm_cfg cfg = bl_cfg(st->bv, bl_ram_pages(hd_chan_vm(c)));
 	struct dynmem_limits l = {
 		.hdr.type = htole16(DYNMEM_MSG_LIMITS),
 		.hdr.size = htole32(sizeof(l)),
@@ -561,10 +561,10 @@ static struct hd_chan *bl_pchan[DYNMEM_POLICY_MAX_VMS];
 static uint64_t bl_pram[DYNMEM_POLICY_MAX_VMS];
 static uint64_t bl_ptarget[DYNMEM_POLICY_MAX_VMS];
 
-/* A VM costs the host its RAM less its balloon. */
+/* A VM costs the host its RAM less its balloon; unknown RAM costs 0. */
 static uint64_t bl_cost(struct hd_vm *vm, const struct bl_chan *st)
 {
-	uint64_t ram = bl_ram_pages(vm, st), b = st ? st->balloon : 0;
+	uint64_t ram = bl_ram_pages(vm), b = st ? st->balloon : 0;
 
 	return ram > b ? ram - b : 0;
 }
@@ -583,7 +583,12 @@ static void bl_policy_run(void)
 		c = NULL;
 		st = bl_session(vm, &c);
 		used += bl_cost(vm, st);
-		ram = bl_ram_pages(vm, st);
+		ram = bl_ram_pages(vm);
+		if (st && st->bv->mode == BL_AUTO && !ram && !st->bv->size_unknown) {
+			hd_log(vm, "balloon: RAM size unknown (no mem=, no RAM file): "
+			       "not managed by the policy");
+			st->bv->size_unknown = true;
+		}
 		if (!st || st->bv->mode != BL_AUTO || !st->have_report || !ram ||
 		    n == DYNMEM_POLICY_MAX_VMS)
 			continue;
@@ -717,7 +722,7 @@ static int cmd_memory(int argc, char **argv, FILE *out)
 	max = bv->max_pages;
 	buffer = bv->buffer_pct;
 	weight = bv->weight;
-	ram = bl_ram_pages(vm, st);
+	ram = bl_ram_pages(vm);
 	/* All or nothing: check every argument before taking any. */
 	for (i = 2; i < argc; i++) {
 		if ((v = bl_arg(argv[i], "min"))) {
@@ -781,7 +786,7 @@ static int cmd_target(int argc, char **argv, FILE *out)
 	} else if (argc == 3) {
 		if (hd_parse_size(argv[2], &bytes))
 			return -EINVAL;
-		ram = bl_ram_pages(vm, st);
+		ram = bl_ram_pages(vm);
 		if ((bytes >> BL_PAGE_SHIFT) > (ram ? ram : DYNMEM_POLICY_MAX_PAGES)) {
 			fprintf(out, "message target beyond the guest's RAM\n");
 			return -EINVAL;
