@@ -5,9 +5,9 @@
  * the header, then the two control rings, then a heap from which we
  * allocate every channel's rings and every shared buffer. The protocol
  * is uapi/linux/synbus_ivshmem.h. The host is untrusted: every header
- * field is read once, checked, and kept privately; a bad header or
- * message stops the use of the window (state "broken") until host_gen
- * changes.
+ * field is read once, checked, and kept privately; a bad header stops
+ * the use of the window until it is fixed; a bad message (state "broken")
+ * until host_gen changes or, after a backoff, a hello with a new guest_gen.
  *
  * Lifetimes. The window stays mapped and the heap bitmaps allocated until
  * remove, after synbus_transport_unregister(), which waits for every
@@ -31,6 +31,9 @@
 #define IVS_PAGE	SYNBUS_IV_PAGE
 /* No header field reaches beyond u32 offset plus u32 size. */
 #define IVS_WIN_MAX	(8ULL << 30)
+/* Hello again after a violation: after 5 s, doubling up to 60 s. */
+#define IVS_RETRY_MIN	(5 * HZ)
+#define IVS_RETRY_MAX	(60 * HZ)
 
 /**
  * ivs_win_off() - window offset of guest memory handed to the host
@@ -259,15 +262,25 @@ static void ivs_waiting(struct ivs_dev *iv, const struct ivs_geom *g,
 	virt_rmb();
 	ivs_heap_up(iv);
 	ivs_ctl_up(iv);
+	iv->up_since = jiffies;
 	dev_info_ratelimited(&iv->pdev->dev, "up: host_gen %u guest_gen %u, %u channel ids\n",
 			     g->host_gen, iv->guest_gen, g->max_chan);
 }
 
 static void ivs_broken(struct ivs_dev *iv, const char *why)
 {
+	/*
+	 * The host resets on a new guest_gen: try again after a while. The
+	 * wait doubles while sessions break early, else starts over.
+	 */
+	if (!iv->retry_wait || time_after(jiffies, iv->up_since + IVS_RETRY_MAX))
+		iv->retry_wait = IVS_RETRY_MIN;
+	else
+		iv->retry_wait = min_t(unsigned long, 2 * iv->retry_wait, IVS_RETRY_MAX);
+	iv->retry_at = jiffies + iv->retry_wait;
 	dev_warn_ratelimited(&iv->pdev->dev,
-			     "host broke the protocol: %s; window unused until host_gen changes\n",
-			     why);
+			     "host broke the protocol: %s; new hello in %lu s or when host_gen changes\n",
+			     why, iv->retry_wait / HZ);
 	iv->broken_gen = iv->geom.host_gen;
 	iv->hello_sent = false;
 	ivs_ctl_down(iv, IVS_BROKEN);
@@ -305,7 +318,8 @@ static void ivs_ctl_work(struct work_struct *work)
 		ivs_waiting(iv, &g, why, ack, tick);
 		break;
 	case IVS_BROKEN:
-		if (g.host_gen == iv->broken_gen)
+		/* A new host at once, the same one after the backoff. */
+		if (g.host_gen == iv->broken_gen && time_before(jiffies, iv->retry_at))
 			goto out;
 		WRITE_ONCE(iv->state, IVS_WAITING);
 		iv->hdr_warned = false;

@@ -32,7 +32,7 @@
  * @IVS_WAITING: no valid header yet, or hello sent and not acknowledged
  * @IVS_UP: the host acknowledged our guest_gen; control rings in use
  * @IVS_BROKEN: the host broke the protocol; window unused until host_gen
- *	changes
+ *	changes or, after a backoff, we say hello again with a new guest_gen
  * @IVS_REMOVING: the device is going away
  */
 enum ivs_state {
@@ -106,6 +106,9 @@ struct ivs_chan {
  * @guest_gen: our guest_gen of the last hello, 0 before
  * @hello_sent: guest_gen written, waiting for host_ack (under @mutex)
  * @broken_gen: host_gen when the host broke the protocol
+ * @up_since: jiffies when the last session came up
+ * @retry_wait: backoff before the hello after the last violation, jiffies
+ * @retry_at: jiffies when that hello is due
  * @hdr_warned: the current bad header was reported already
  * @violation: first protocol violation seen since the control work last
  *	looked, or NULL
@@ -153,6 +156,9 @@ struct ivs_dev {
 	u32 guest_gen;
 	bool hello_sent;
 	u32 broken_gen;
+	unsigned long up_since;
+	unsigned long retry_wait;
+	unsigned long retry_at;
 	bool hdr_warned;
 	const char *violation;
 	bool tick_due;

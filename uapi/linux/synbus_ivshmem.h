@@ -40,7 +40,11 @@
  *  4. The guest waits until host_ack == its guest_gen before it touches
  *     the control rings.
  * A host that restarts bumps host_gen and rings: the guest rescinds all
- * its channels and starts again at 2.
+ * its channels and starts again at 2. After a protocol violation by the
+ * host the guest rescinds all its channels and leaves the window alone
+ * until host_gen changes or a backoff (5 s, doubling up to 60 s while
+ * sessions keep breaking early) ends; then it starts again at 2, and the
+ * host, seeing a new guest_gen, resets as in 3.
  */
 #ifndef _UAPI_LINUX_SYNBUS_IVSHMEM_H
 #define _UAPI_LINUX_SYNBUS_IVSHMEM_H
