@@ -310,9 +310,56 @@ void hd_keeper_stop(void)
 	keeper_send(HD_KEEP_STOP, NULL, -1, NULL);
 }
 
-/* The keeper died: start another and give it everything again. */
-void hd_keeper_lost(void)
+/* One message from the keeper: its length (0: EOF), -errno; *fd passed or -1. */
+static ssize_t keeper_recv(struct hd_keep_msg *m, int flags, int *fd)
 {
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *cm;
+	ssize_t len = recvmsg(keeper_fd, &mh, flags | MSG_CMSG_CLOEXEC);
+
+	*fd = -1;
+	if (len < 0)
+		return -errno;
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+			memcpy(fd, CMSG_DATA(cm), sizeof(int));
+	return len;
+}
+
+/*
+ * The keeper's connection is readable or hung up. The keeper only
+ * answers GET, so what comes unasked is a late answer to a GET that timed
+ * out: dropped. Only a hangup or EOF means the keeper died: start another
+ * and give it everything again.
+ */
+void hd_keeper_event(uint32_t events)
+{
+	struct hd_keep_msg m;
+	ssize_t len = 0;
+	int i, fd;
+
+	if (!(events & (EPOLLHUP | EPOLLERR))) {
+		for (i = 0; i < 64; i++) {
+			len = keeper_recv(&m, MSG_DONTWAIT, &fd);
+			if (len == -EAGAIN || len == -EINTR)
+				return;
+			if (len <= 0)
+				break;
+			if (fd >= 0)
+				close(fd);
+			hd_warn(NULL, "fd keeper: dropped a message nobody asked for");
+		}
+		if (len > 0)
+			return;		/* more at the next event */
+	}
 	hd_log(NULL, "fd keeper gone: starting a new one");
 	hd_epoll_del(keeper_fd);
 	close(keeper_fd);
@@ -325,41 +372,41 @@ void hd_keeper_lost(void)
 	hd_keeper_refill();
 }
 
+/*
+ * Everything the keeper holds: read up to its END (or EOF, or the receive
+ * timeout), so that nothing of the answer is left in the socket.
+ */
 int hd_keeper_get(struct hd_kept **ents)
 {
 	struct hd_kept *v = NULL, *nv;
-	int n = 0, cap = 0;
+	struct hd_keep_msg m;
+	int n = 0, cap = 0, fd;
+	ssize_t len;
 
 	keeper_send(HD_KEEP_GET, NULL, -1, NULL);
 	for (;;) {
-		union {
-			char buf[CMSG_SPACE(sizeof(int))];
-			struct cmsghdr align;
-		} u;
-		struct hd_keep_msg m;
-		struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
-		struct msghdr mh = {
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
-		};
-		struct cmsghdr *cm;
-		ssize_t len = recvmsg(keeper_fd, &mh, MSG_CMSG_CLOEXEC);
-		int fd = -1;
-
-		if (len != sizeof(m))
+		len = keeper_recv(&m, 0, &fd);
+		if (len == -EINTR)
+			continue;
+		if (len <= 0)
 			break;
-		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
-			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-				memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-		if (m.op == HD_KEEP_END)
-			break;
+		if (len != sizeof(m) || m.op != HD_KEEP_ENT) {
+			if (fd >= 0)
+				close(fd);
+			if (len == sizeof(m) && m.op == HD_KEEP_END)
+				break;
+			hd_log(NULL, "fd keeper: dropped a bad answer (%zd bytes)", len);
+			continue;
+		}
 		if (n == cap) {
 			cap = cap ? 2 * cap : 16;
 			nv = realloc(v, cap * sizeof(*v));
 			if (!nv) {
+				cap = n;
 				if (fd >= 0)
 					close(fd);
-				break;
+				hd_log(NULL, "fd keeper: out of memory, %.64s lost", m.name);
+				continue;
 			}
 			v = nv;
 		}
@@ -369,6 +416,8 @@ int hd_keeper_get(struct hd_kept **ents)
 		memcpy(v[n].data, m.data, sizeof(m.data));
 		v[n++].fd = fd;
 	}
+	if (len < 0)
+		hd_log(NULL, "fd keeper: answer cut short: %s", strerror(-len));
 	*ents = v;
 	return n;
 }

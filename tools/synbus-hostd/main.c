@@ -533,7 +533,7 @@ static void handle_event(uint64_t key, uint32_t events)
 		hd_ctl_accept(hd_ctl_fd);
 		break;
 	case HD_SRC_KEEPER:
-		hd_keeper_lost();
+		hd_keeper_event(events);
 		break;
 	case HD_SRC_WAKE: {
 		uint64_t v;

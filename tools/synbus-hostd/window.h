@@ -190,7 +190,7 @@ int hd_keeper_connect(bool spawn);
 void hd_keeper_put(const char *name, int fd, const char *data);
 void hd_keeper_del(const char *name);
 void hd_keeper_stop(void);
-void hd_keeper_lost(void);
+void hd_keeper_event(uint32_t events);
 struct hd_kept {
 	char name[64];
 	char data[1024];

@@ -607,6 +607,53 @@ t_hostd_keeper() {
 	wait
 }
 
+# A keeper that answers GET with junk before its END, later sends what
+# nobody asked for, and goes away once ./close exists.
+fake_keeper() {
+	python3 - "$1" <<-'PY'
+	import os, select, socket, struct, sys, time
+	l = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+	l.bind(sys.argv[1]); l.listen(1)
+	print("listening", flush=True)
+	c, _ = l.accept()
+	msg = lambda op, name=b"": struct.pack("<II64s1024s", op, 0, name, b"")
+	c.recv(2000)				# GET
+	c.send(b"short")			# not a message
+	c.send(msg(5, b"bogus:x"))		# ENT of nothing we know
+	c.send(msg(6))				# END
+	t0 = time.time(); stray = False
+	while not os.path.exists("close"):
+	    if select.select([c], [], [], 0.05)[0]:
+	        c.recv(2000)			# PUTs: dropped
+	    if not stray and time.time() - t0 > 0.3:
+	        c.send(msg(5, b"late:x")); stray = True
+	        print("stray sent", flush=True)
+	c.close()
+	PY
+}
+
+# Stray keeper input is dropped; only a hangup starts a new keeper.
+t_hostd_keeper_stray() {
+	local i
+	D=$PWD/st
+	mkdir -p "$D"
+	fake_keeper "$D/keeper.sock" > keeper.out &
+	for i in $(seq 50); do grep -q listening keeper.out && break; sleep 0.1; done
+	hostd_up
+	for i in $(seq 50); do grep -q "stray sent" keeper.out && break; sleep 0.1; done
+	grep -q "stray sent" keeper.out || die "fake keeper: $(cat keeper.out)"
+	sleep 0.3
+	grep -q "keeper gone" hostd.log && die "stray input taken for the keeper's death"
+	grep -q "dropped a bad answer" hostd.log || die "junk not reported: $(cat hostd.log)"
+	"$HOSTCTL" -d "$D" list | grep -q '^vm1 down ' || die "list"
+	: > close
+	wait
+	for i in $(seq 50); do grep -q "keeper gone" hostd.log && break; sleep 0.1; done
+	grep -q "keeper gone" hostd.log || die "hangup not seen"
+	"$HOSTD" -d "$D" --stop || die "--stop"
+	hostd_gone
+}
+
 t_fuzz() {
 	local cc=${FUZZ_CC:-clang-14}
 	have "$cc" || skipit "$cc not installed: fuzzing skipped"
@@ -663,6 +710,7 @@ t hostd-protocol t_hostd_protocol
 t hostd-hostile t_hostd_hostile
 t hostd-ctl t_hostd_ctl
 t hostd-keeper t_hostd_keeper
+t hostd-keeper-stray t_hostd_keeper_stray
 t fuzz t_fuzz
 
 echo "$pass passed, $fail failed, $skip skipped"
