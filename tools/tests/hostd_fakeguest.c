@@ -295,7 +295,7 @@ static bool hello_wait(int ms)
 	__atomic_store_n(&hdr->guest_gen, htole32(gen), __ATOMIC_SEQ_CST);
 	doorbell();
 	while (le32toh(__atomic_load_n(&hdr->host_ack, __ATOMIC_ACQUIRE)) != gen) {
-		if (now_ms() - t0 > (uint64_t)ms)
+		if (now_ms() - t0 >= (uint64_t)ms)
 			return false;
 		wait_irq(20);
 	}
