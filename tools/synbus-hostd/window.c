@@ -394,6 +394,11 @@ static void device_guid(const struct hd_vm *vm, const struct hd_service *svc,
 
 static void chan_close_svc(struct hd_chan *c)
 {
+	/*
+	 * A close drops the guest's buffers, as the loopback host does: the
+	 * guest core frees a buffer of a closed channel without BUF_DEL.
+	 */
+	memset(c->bufs, 0, sizeof(c->bufs));
 	if (c->state == HD_CHAN_OPEN) {
 		c->state = HD_CHAN_CLOSED;
 		if (c->svc->close)
