@@ -5,7 +5,7 @@
 # punches holes in the guest's RAM file) against QEMU's virtio-balloon
 # (which punches them itself, QMP "balloon"), same guest, same run. The
 # inflate clock runs from the request to the moment the RAM file in
-# /dev/shm has given back BENCH_MIB - 64 MiB (bench/host/reclaim.py polls
+# /dev/shm has given back BENCH_MIB - 64 MiB or stopped shrinking (bench/host/reclaim.py polls
 # it every 10 ms); the deflate clock until the driver reports done. Before
 # each inflate the guest touches its free memory once, so that the pages
 # given back are pages the host really holds. BENCH_ROUNDS (3) rounds;

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """reclaim.py RAMFILE MIB CMD...: run CMD (which starts an inflate or a
-deflate), then poll RAMFILE's allocated size every 10 ms until it has
-dropped by MIB MiB (inflate, MIB > 0) or until CMD's own wait ends
-(deflate, MIB = 0); print "SECONDS DROP-MIB". The reclaim is measured
-where it matters: on the host, in the file that backs the guest's RAM.
+deflate and returns once the driver reports it done) while polling
+RAMFILE's allocated size every 10 ms; print "SECONDS DROP-MIB".
 
-qmp.py SOCKET BYTES is the CMD for virtio-balloon (bench/host/qmp.py)."""
+SECONDS ends when CMD has returned and, for an inflate (MIB > 0), the RAM
+file has given back MIB MiB or has stopped shrinking (no change for 1 s:
+the figure is then the time of its last change, and DROP-MIB says how much
+came back; pages the guest never touched cost the host nothing to give).
+The reclaim is measured where it matters: on the host, in the file that
+backs the guest's RAM."""
 import os
 import subprocess
 import sys
@@ -19,23 +22,38 @@ def alloc_mib(path):
 
 def main():
     path, mib, cmd = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-    a0 = alloc_mib(path)
+    a0 = last = alloc_mib(path)
     t0 = time.monotonic()
+    changed = reached = done = None
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
     while True:
-        drop = a0 - alloc_mib(path)
-        if mib > 0 and drop >= mib:
-            break
-        if mib == 0 and p.poll() is not None:
-            break
-        if time.monotonic() - t0 > 300:
-            print("timeout %.1f" % drop)
+        now = time.monotonic()
+        a = alloc_mib(path)
+        if a != last:
+            last, changed = a, now
+        if mib > 0 and reached is None and a0 - a >= mib:
+            reached = now
+        if done is None and p.poll() is not None:
+            done = now
+        if done is not None:
+            if mib == 0:
+                end = done
+                break
+            if reached is not None:
+                end = max(done, reached)
+                break
+            if now - (changed or t0) > 1.0:
+                end = max(done, changed or t0)
+                break
+        if now - t0 > 300:
+            print("timeout %.1f" % (a0 - a))
             p.kill()
             return 1
         time.sleep(0.01)
-    t = time.monotonic() - t0
-    p.wait()
-    print("%.3f %.0f" % (t, a0 - alloc_mib(path)))
+    if p.returncode:
+        print("failed %d" % p.returncode)
+        return 1
+    print("%.3f %.0f" % (end - t0, a0 - alloc_mib(path)))
     return 0
 
 
