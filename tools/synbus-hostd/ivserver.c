@@ -54,7 +54,7 @@ int hd_listen_unix(const char *path, int type, mode_t mode)
 	return fd;
 }
 
-static int send_fd_msg(int sock, const void *buf, size_t len, int fd)
+int hd_send_fd(int sock, const void *buf, size_t len, int fd)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -83,7 +83,7 @@ static int send_int64(int sock, int64_t v, int fd)
 {
 	int64_t le = htole64(v);
 
-	return send_fd_msg(sock, &le, sizeof(le), fd);
+	return hd_send_fd(sock, &le, sizeof(le), fd);
 }
 
 static void keep_vm_fd(const struct hd_vm *vm, const char *what, int fd)
@@ -290,7 +290,7 @@ static void keeper_send(uint32_t op, const char *name, int fd, const char *data)
 		strcpy(m.name, name);
 	if (data)
 		strcpy(m.data, data);
-	ret = send_fd_msg(keeper_fd, &m, sizeof(m), fd);
+	ret = hd_send_fd(keeper_fd, &m, sizeof(m), fd);
 	if (ret)
 		hd_log(NULL, "fd keeper: %s: %s", name ? name : "", strerror(-ret));
 }

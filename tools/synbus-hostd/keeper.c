@@ -79,26 +79,8 @@ static void kput(const struct hd_keep_msg *m, int fd)
 
 static void ksend(int c, const struct hd_keep_msg *m, int fd)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { .iov_base = (void *)m, .iov_len = sizeof(*m) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cm;
-
-	if (fd >= 0) {
-		memset(&u, 0, sizeof(u));
-		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	if (sendmsg(c, &mh, MSG_NOSIGNAL) < 0)
-		return;
+	/* A client gone meanwhile is noticed at its next request. */
+	hd_send_fd(c, m, sizeof(*m), fd);
 }
 
 /* One request; false when the client is gone. */

@@ -186,6 +186,8 @@ void hd_qemu_down(struct hd_vm *vm, const char *why);
 void hd_doorbell(struct hd_vm *vm);
 void hd_ring_guest(struct hd_vm *vm);
 /* The fd keeper: keeper.c runs it, these talk to it. */
+/* One message on a unix socket, with @fd (SCM_RIGHTS) when >= 0. */
+int hd_send_fd(int sock, const void *buf, size_t len, int fd);
 int hd_keeper_connect(bool spawn);
 void hd_keeper_put(const char *name, int fd, const char *data);
 void hd_keeper_del(const char *name);
