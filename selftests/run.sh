@@ -6,8 +6,9 @@
 #
 # SELECTION is a module folder ("vhd") or one test ("vhd/smoke_attach.sh");
 # none means every folder with a TESTS file except harness/ (whose tests
-# are meant to fail), demo/ (the README's main job) and cluster/ (several
-# guests each: selftests/cluster/run.sh). A path such as
+# are meant to fail), demo/ (the README's main job), cluster/ (several
+# guests each: selftests/cluster/run.sh) and hostd/ (guests of the host
+# daemon, also through selftests/cluster/run.sh). A path such as
 # bench/vhd/guest.sh runs that script in the guest like a test (timeout
 # VHD_TIMEOUT, default 1800 s). Environment overrides:
 #   VHD_KERNEL		kernel image (default: newest /boot/vmlinuz-*)
@@ -45,7 +46,7 @@ sel=("$@")
 if [ ${#sel[@]} -eq 0 ]; then
 	for f in selftests/*/TESTS; do
 		m=$(basename "$(dirname "$f")")
-		case "$m" in harness|demo|cluster) ;; *) sel+=("$m") ;; esac
+		case "$m" in harness|demo|cluster|hostd) ;; *) sel+=("$m") ;; esac
 	done
 fi
 plan=$out/results/plan
@@ -62,7 +63,10 @@ for s in "${sel[@]}"; do
 	m=${s%%/*}
 	t=
 	[ "$s" != "$m" ] && t=${s#*/}
-	[ "$m" = cluster ] && { echo "run.sh: cluster tests run with selftests/cluster/run.sh" >&2; exit 2; }
+	case "$m" in cluster|hostd)
+		echo "run.sh: $m tests run with selftests/cluster/run.sh (make test T=$m)" >&2
+		exit 2 ;;
+	esac
 	list=selftests/$m/TESTS
 	[ -f "$list" ] || { echo "run.sh: no $list" >&2; exit 2; }
 	found=0
