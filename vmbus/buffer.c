@@ -9,7 +9,6 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
-#include <linux/vmalloc.h>
 #include "internal.h"
 
 static unsigned long synbus_buffer_quota_kb = 64 * 1024;
@@ -18,19 +17,10 @@ MODULE_PARM_DESC(buffer_quota_kb, "Bytes (KiB) all shared buffers may take toget
 
 static atomic_long_t synbus_buffer_used = ATOMIC_LONG_INIT(0);
 
-/*
- * Buffer memory comes from the transport when it has its own (a window the
- * host can reach), else from vmalloc; see synbus_transport_ops.mem_alloc.
- */
 static void synbus_buffer_destroy(struct synbus_buffer *buf)
 {
-	const struct synbus_transport_ops *ops = buf->ch->tp->ops;
-
 	atomic_long_sub(buf->size, &synbus_buffer_used);
-	if (buf->vaddr && ops->mem_free)
-		ops->mem_free(buf->ch, buf->vaddr, buf->size);
-	else
-		vfree(buf->vaddr);
+	synbus_mem_free(buf->ch, buf->vaddr, buf->size);
 	kfree(buf);
 }
 
@@ -90,10 +80,7 @@ struct synbus_buffer *synbus_buffer_alloc(struct synbus_channel *ch, size_t size
 	buf->size = size;
 	buf->ch = ch;
 	init_completion(&buf->done);
-	if (ch->tp->ops->mem_alloc)
-		buf->vaddr = ch->tp->ops->mem_alloc(ch, size);
-	else
-		buf->vaddr = vzalloc(size);
+	buf->vaddr = synbus_mem_alloc(ch, size);
 	if (!buf->vaddr) {
 		synbus_buffer_destroy(buf);
 		return ERR_PTR(-ENOMEM);

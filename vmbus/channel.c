@@ -212,24 +212,30 @@ static bool synbus_host_close(struct synbus_channel *ch)
 }
 
 /*
- * Ring memory comes from the transport when it has memory of its own the
- * host can reach (a shared window), else from vmalloc. Freed at close, at
- * a failed open, or at release: the transport outlives that, since
- * synbus_transport_unregister() waits for every release.
+ * Memory the host must reach (rings, shared buffers) comes from the
+ * transport when it has memory of its own (a shared window), else from
+ * vmalloc. Freed at close, at a failed open, or at release: the transport
+ * outlives that, since synbus_transport_unregister() waits for every
+ * release.
  */
-static void *synbus_ring_alloc(struct synbus_channel *ch, size_t bytes)
+void *synbus_mem_alloc(struct synbus_channel *ch, size_t bytes)
 {
 	if (ch->tp->ops->mem_alloc)
 		return ch->tp->ops->mem_alloc(ch, bytes);
 	return vzalloc(bytes);
 }
 
+void synbus_mem_free(struct synbus_channel *ch, void *mem, size_t bytes)
+{
+	if (mem && ch->tp->ops->mem_free)
+		ch->tp->ops->mem_free(ch, mem, bytes);
+	else
+		vfree(mem);
+}
+
 static void synbus_free_rings(struct synbus_channel *ch)
 {
-	if (ch->ring_mem && ch->tp->ops->mem_free)
-		ch->tp->ops->mem_free(ch, ch->ring_mem, ch->ring_bytes);
-	else
-		vfree(ch->ring_mem);
+	synbus_mem_free(ch, ch->ring_mem, ch->ring_bytes);
 	ch->ring_mem = NULL;
 	kvfree(ch->rx_buf);
 	ch->rx_buf = NULL;
@@ -304,7 +310,7 @@ int synbus_open(struct synbus_channel *ch, u32 out_ring_size, u32 in_ring_size)
 		synbus_free_rings(ch);
 	}
 	ch->ring_bytes = 2 * SYNBUS_RING_HDR_SIZE + out_ring_size + in_ring_size;
-	ch->ring_mem = synbus_ring_alloc(ch, ch->ring_bytes);
+	ch->ring_mem = synbus_mem_alloc(ch, ch->ring_bytes);
 	ch->rx_buf = kvmalloc(in_ring_size, GFP_KERNEL);
 	if (!ch->ring_mem || !ch->rx_buf) {
 		synbus_free_rings(ch);

@@ -141,6 +141,9 @@ extern struct srcu_struct synbus_srcu;
 	srcu_read_unlock(&synbus_srcu, __idx);				\
 	__ok;								\
 })
+/* Memory the host reaches: the transport's when it has some, else vmalloc. */
+void *synbus_mem_alloc(struct synbus_channel *ch, size_t bytes);
+void synbus_mem_free(struct synbus_channel *ch, void *mem, size_t bytes);
 void synbus_buffers_rescind(struct synbus_channel *ch);
 void synbus_buffers_release(struct synbus_channel *ch);
 const char *synbus_state_name(struct synbus_channel *ch);
